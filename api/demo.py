@@ -1,0 +1,57 @@
+"""The demo job: what ``govledger demo`` records on the embedded default.
+
+For now it registers the German credit data set and its first version as signed events; the
+full governed lifecycle arrives with the governance domain.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from uuid import UUID
+
+from domain.application import GovernanceApplication
+from domain.dataset import Dataset
+from domain.errors import DuplicateError
+
+__all__ = ["DemoResult", "run_demo"]
+
+_DATASET = "german-credit"
+_PROTECTED = ["personal_status_and_sex", "age_in_years", "foreign_worker"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo recorded."""
+
+    dataset_id: UUID
+    version: int
+    digest: str
+    rows: int
+
+
+def run_demo(application: GovernanceApplication, *, actor: str = "demo-data-steward") -> DemoResult:
+    """Register the German credit data (once) and record a version of its current content."""
+    content = resources.files("adapters.datasets").joinpath("german_credit.csv").read_bytes()
+    rows = list(csv.reader(content.decode("utf-8").splitlines()))
+    digest = "sha256:" + hashlib.sha256(content).hexdigest()
+    try:
+        dataset_id = application.register_dataset(
+            name=_DATASET,
+            description="Statlog German credit data (UCI, CC BY 4.0): 1,000 loan applicants",
+            actor=actor,
+        )
+    except DuplicateError:
+        dataset_id = Dataset.create_id(_DATASET)
+    version = application.add_dataset_version(
+        dataset_id,
+        digest=digest,
+        row_count=len(rows) - 1,
+        columns=rows[0],
+        protected_attributes=_PROTECTED,
+        sensitivity="confidential",
+        actor=actor,
+    )
+    return DemoResult(dataset_id=dataset_id, version=version, digest=digest, rows=len(rows) - 1)

@@ -1,0 +1,38 @@
+"""Errors raised by the ledger.
+
+    LedgerError
+    ├── CanonicalizationError   a value has no RFC 8785 form (NaN, huge int, bad key)
+    ├── VerificationError       a signature, hash, chain or proof does not check out
+    ├── KeyStoreError           a key file is missing, unreadable or needs a passphrase
+    └── StoreError              the database is unreachable, uninitialised or refused a write
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CanonicalizationError",
+    "KeyStoreError",
+    "LedgerError",
+    "StoreError",
+    "VerificationError",
+]
+
+
+class LedgerError(Exception):
+    """Base class of every error the ledger raises on purpose."""
+
+
+class CanonicalizationError(LedgerError, ValueError):
+    """A value cannot be written as RFC 8785 canonical JSON."""
+
+
+class VerificationError(LedgerError):
+    """Signed data, a hash chain or a proof failed verification."""
+
+
+class KeyStoreError(LedgerError):
+    """A signing or verification key cannot be created, read or used."""
+
+
+class StoreError(LedgerError):
+    """The event store cannot be reached, is not initialised, or refused a write."""

@@ -1,0 +1,82 @@
+"""The mapper between domain events and signed stored events.
+
+Writing, it encodes an event's state as canonical JSON; the recorder signs it inside the write
+transaction (see ``ledger.sealing``). Reading, it verifies the envelope against the trusted
+keyring before the event reaches the domain, so a tampered row never becomes a domain event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    Mapper,
+    StoredEvent,
+    Transcoder,
+)
+
+from ledger.canonical import canonical_json
+from ledger.errors import VerificationError
+from ledger.keys import Keyring
+from ledger.signed_event import open_event
+
+__all__ = ["SignedEventMapper"]
+
+
+class SignedEventMapper(Mapper[UUID]):
+    """Maps events to canonical JSON state and verifies signed envelopes on every read."""
+
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+        *,
+        keyring: Callable[[], Keyring] | None = None,
+    ) -> None:
+        if compressor is not None or cipher is not None:
+            raise ValueError("signed events are stored as plain canonical JSON")
+        super().__init__(transcoder)
+        self._load_keyring = keyring
+        self._keyring: Keyring | None = None
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        """Encode the event's state as canonical JSON bytes, ready for sealing."""
+        stored = super().to_stored_event(domain_event)
+        return StoredEvent(
+            originator_id=stored.originator_id,
+            originator_version=stored.originator_version,
+            topic=stored.topic,
+            state=canonical_json(json.loads(stored.state)),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        """Verify the stored envelope, then decode the signed state into a domain event."""
+        try:
+            payload = open_event(stored_event, self._keyring_now())
+        except VerificationError as exc:
+            raise VerificationError(
+                f"event {stored_event.originator_id} version "
+                f"{stored_event.originator_version} failed verification: {exc}"
+            ) from exc
+        state: Any = payload.state
+        unsigned = StoredEvent(
+            originator_id=stored_event.originator_id,
+            originator_version=stored_event.originator_version,
+            topic=stored_event.topic,
+            state=json.dumps(state).encode("utf-8"),
+        )
+        return super().to_domain_event(unsigned)
+
+    def _keyring_now(self) -> Keyring:
+        if self._keyring is None:
+            if self._load_keyring is None:
+                raise VerificationError("no keyring configured to verify events with")
+            self._keyring = self._load_keyring()
+        return self._keyring

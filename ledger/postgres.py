@@ -1,0 +1,180 @@
+"""Signed event store on PostgreSQL, the production system of record.
+
+The library inserts events after ``LOCK TABLE ... IN EXCLUSIVE MODE``; this recorder seals the
+batch and writes the leaf rows right there, under that lock and in the same transaction, so the
+leaf index is dense and its order is the commit order. The library's database-function insert
+path skips that lock, so it is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent, Transcoder
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
+from eventsourcing.utils import Environment, EnvType
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from ledger.keystore import KeyStore
+from ledger.log_entries import LogEntry
+from ledger.mapper import SignedEventMapper
+from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
+from ledger.sealing import Sealer
+
+__all__ = ["SignedPostgresApplicationRecorder", "SignedPostgresFactory"]
+
+
+class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """Stores signed events and their log leaves in one PostgreSQL transaction."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = EVENTS_TABLE,
+        sealer: Sealer | None = None,
+    ) -> None:
+        if datastore.enable_db_functions:
+            raise ValueError("POSTGRES_ENABLE_DB_FUNCTIONS bypasses the ledger's write lock")
+        super().__init__(datastore, events_table_name=events_table_name)
+        if sealer is None:
+            raise ValueError("a signed recorder needs a sealer")
+        self.sealer = sealer
+        schema = Identifier(datastore.schema)
+        self._select_state = SQL(
+            "SELECT state FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
+        ).format(schema, Identifier(events_table_name))
+        self._next_leaf_index = SQL("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {}.{}").format(
+            schema, Identifier(LEAVES_TABLE)
+        )
+        self._insert_leaf = SQL(
+            "INSERT INTO {}.{} (leaf_index, originator_id, originator_version, leaf_hash) "
+            "VALUES (%s, %s, %s, %s)"
+        ).format(schema, Identifier(LEAVES_TABLE))
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        with curs.connection.cursor() as side:
+            side.execute(self._next_leaf_index)
+            row = side.fetchone()
+            assert row is not None
+            next_leaf_index = int(row["n"])
+
+            def stored_state(originator_id: UUID | str, version: int) -> bytes | None:
+                side.execute(self._select_state, (originator_id, version))
+                found = side.fetchone()
+                return None if found is None else bytes(found["state"])
+
+            sealed = self.sealer.seal(
+                stored_events, stored_state=stored_state, next_leaf_index=next_leaf_index
+            )
+            # The library reads the notification ids from ``curs`` afterwards: insert the
+            # events on it last, and the leaves on the side cursor.
+            side.executemany(
+                self._insert_leaf,
+                [
+                    (s.leaf_index, s.stored.originator_id, s.stored.originator_version,
+                     s.leaf_hash)
+                    for s in sealed
+                ],
+            )
+        PostgresAggregateRecorder._insert_stored_events(
+            self, curs, [s.stored for s in sealed], **kwargs
+        )
+
+
+    def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
+        """Leaves from ``start`` in index order, each with its stored event if present."""
+        statement = SQL(
+            "SELECT l.leaf_index, l.leaf_hash, l.originator_id, l.originator_version, "
+            "e.topic, e.state, e.originator_id IS NOT NULL AS present "
+            "FROM {schema}.{leaves} l LEFT JOIN {schema}.{events} e "
+            "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
+            "WHERE l.leaf_index >= %s ORDER BY l.leaf_index LIMIT %s"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            leaves=Identifier(LEAVES_TABLE),
+            events=Identifier(self.events_table_name),
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (start, limit))
+            return [_log_entry(row) for row in curs.fetchall()]
+
+    def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
+        """Stored events that no leaf names, in insertion order."""
+        statement = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM {schema}.{events} e LEFT JOIN {schema}.{leaves} l "
+            "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
+            "WHERE l.leaf_index IS NULL ORDER BY e.notification_id LIMIT %s OFFSET %s"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            leaves=Identifier(LEAVES_TABLE),
+            events=Identifier(self.events_table_name),
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (limit, offset))
+            return [
+                StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
+                            bytes(row["state"]))
+                for row in curs.fetchall()
+            ]
+
+
+def _log_entry(row: DictRow) -> LogEntry:
+    stored = (
+        StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
+                    bytes(row["state"]))
+        if row["present"]
+        else None
+    )
+    return LogEntry(
+        leaf_index=row["leaf_index"],
+        leaf_hash=bytes(row["leaf_hash"]),
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        stored=stored,
+    )
+
+
+class SignedPostgresFactory(PostgresFactory):
+    """Infrastructure factory for the signed store on PostgreSQL (``PERSISTENCE_MODULE`` topic).
+
+    Tables come from the Alembic migrations, never from the library.
+    """
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        self.keystore: KeyStore = KeyStore.from_environment(self.env)
+
+    def mapper(
+        self,
+        transcoder: Transcoder | None = None,
+        mapper_class: type[Mapper[Any]] | None = None,
+    ) -> Mapper[Any]:
+        return SignedEventMapper(
+            transcoder=transcoder or self.transcoder(),
+            keyring=self.keystore.event_keyring,
+        )
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return SignedPostgresApplicationRecorder(
+            datastore=self.datastore,
+            events_table_name=EVENTS_TABLE,
+            sealer=Sealer(self.keystore.event_signer),
+        )
+
+    def env_create_table(self) -> bool:
+        return False

@@ -1,0 +1,11 @@
+"""Names of the tables the ledger writes (created by the project's Alembic migrations)."""
+
+from __future__ import annotations
+
+__all__ = ["EVENTS_TABLE", "LEAVES_TABLE"]
+
+EVENTS_TABLE = "ledger_events"
+"""Signed stored events: eventsourcing's columns, the state being the DSSE envelope."""
+
+LEAVES_TABLE = "ledger_leaves"
+"""The transparency log's leaves: dense index, event identity and RFC 6962 leaf hash."""

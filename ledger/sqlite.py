@@ -1,0 +1,162 @@
+"""Signed event store on SQLite, the embedded default.
+
+The leaf rows are written by ``_insert_events``, inside the transaction the library opens for
+the event rows. Writers within one process are serialised by the library's connection pool; a
+writer in another process that commits first makes this transaction fail and roll back whole
+(SQLite's snapshot rule), so the leaf index stays dense. Use PostgreSQL for many writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Mapper,
+    StoredEvent,
+    Transcoder,
+)
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteFactory,
+)
+from eventsourcing.utils import Environment, EnvType
+
+from ledger.keystore import KeyStore
+from ledger.log_entries import LogEntry
+from ledger.mapper import SignedEventMapper
+from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
+from ledger.sealing import Sealer
+
+__all__ = ["SignedSQLiteApplicationRecorder", "SignedSQLiteFactory"]
+
+
+class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    """Stores signed events and their log leaves in one SQLite transaction."""
+
+    def __init__(
+        self,
+        datastore: SQLiteDatastore,
+        events_table_name: str = EVENTS_TABLE,
+        *,
+        sealer: Sealer | None = None,
+    ) -> None:
+        super().__init__(datastore, events_table_name)
+        if sealer is None:
+            raise ValueError("a signed recorder needs a sealer")
+        self.sealer = sealer
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        c.execute(f"SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM {LEAVES_TABLE}")
+        next_leaf_index = int(c.fetchone()[0])
+
+        def stored_state(originator_id: UUID | str, version: int) -> bytes | None:
+            c.execute(
+                f"SELECT state FROM {self.events_table_name} "
+                "WHERE originator_id=? AND originator_version=?",
+                (_id(originator_id), version),
+            )
+            row = c.fetchone()
+            return None if row is None else bytes(row[0])
+
+        sealed = self.sealer.seal(
+            stored_events, stored_state=stored_state, next_leaf_index=next_leaf_index
+        )
+        notification_ids = super()._insert_events(c, [s.stored for s in sealed], **kwargs)
+        c.executemany(
+            f"INSERT INTO {LEAVES_TABLE} "
+            "(leaf_index, originator_id, originator_version, leaf_hash) VALUES (?,?,?,?)",
+            [
+                (s.leaf_index, _id(s.stored.originator_id), s.stored.originator_version,
+                 s.leaf_hash)
+                for s in sealed
+            ],
+        )
+        return notification_ids
+
+    def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
+        """Leaves from ``start`` in index order, each with its stored event if present."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT l.leaf_index, l.leaf_hash, l.originator_id, l.originator_version, "
+                "e.topic, e.state, e.originator_id IS NOT NULL AS present "
+                f"FROM {LEAVES_TABLE} l LEFT JOIN {self.events_table_name} e "
+                "ON e.originator_id = l.originator_id "
+                "AND e.originator_version = l.originator_version "
+                "WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?",
+                (start, limit),
+            )
+            return [_log_entry(row) for row in c.fetchall()]
+
+    def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
+        """Stored events that no leaf names, in insertion order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT e.* FROM {self.events_table_name} e LEFT JOIN {LEAVES_TABLE} l "
+                "ON e.originator_id = l.originator_id "
+                "AND e.originator_version = l.originator_version "
+                "WHERE l.leaf_index IS NULL ORDER BY e.rowid LIMIT ? OFFSET ?",
+                (limit, offset),
+            )
+            return [
+                StoredEvent(UUID(row["originator_id"]), row["originator_version"],
+                            row["topic"], bytes(row["state"]))
+                for row in c.fetchall()
+            ]
+
+
+class SignedSQLiteFactory(SQLiteFactory):
+    """Infrastructure factory for the signed store on SQLite (``PERSISTENCE_MODULE`` topic).
+
+    Tables come from the Alembic migrations, never from the library.
+    """
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        self.keystore: KeyStore = KeyStore.from_environment(self.env)
+
+    def mapper(
+        self,
+        transcoder: Transcoder | None = None,
+        mapper_class: type[Mapper[Any]] | None = None,
+    ) -> Mapper[Any]:
+        return SignedEventMapper(
+            transcoder=transcoder or self.transcoder(),
+            keyring=self.keystore.event_keyring,
+        )
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return SignedSQLiteApplicationRecorder(
+            datastore=self.datastore,
+            events_table_name=EVENTS_TABLE,
+            sealer=Sealer(self.keystore.event_signer),
+        )
+
+    def env_create_table(self) -> bool:
+        return False
+
+
+def _log_entry(row: Any) -> LogEntry:
+    originator_id = UUID(row["originator_id"])
+    stored = (
+        StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"]))
+        if row["present"]
+        else None
+    )
+    return LogEntry(
+        leaf_index=row["leaf_index"],
+        leaf_hash=bytes(row["leaf_hash"]),
+        originator_id=originator_id,
+        originator_version=row["originator_version"],
+        stored=stored,
+    )
+
+
+def _id(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
