@@ -11,8 +11,6 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from domain.errors import DomainError
-from ledger.errors import KeyStoreError, LedgerError, StoreError, VerificationError
 from pydantic import ValidationError
 
 from api import migrations
@@ -21,6 +19,9 @@ from api.database import parse_database_url
 from api.demo import run_demo
 from api.errors import ConfigurationError
 from api.settings import Settings
+from domain.errors import DomainError
+from ledger.errors import KeyStoreError, LedgerError, StoreError, VerificationError
+from ledger.verification import verify_store
 
 __all__ = ["main"]
 
@@ -39,8 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyStoreError, StoreError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except VerificationError as exc:
-        return _fail(f"integrity failure: {exc}; run `govledger verify` for a full report",
-                     EXIT_INTEGRITY)
+        return _fail(
+            f"integrity failure: {exc}; run `govledger verify` for a full report", EXIT_INTEGRITY
+        )
     except (DomainError, LedgerError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     return status
@@ -89,8 +91,6 @@ def _demo(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def _verify(settings: Settings, arguments: argparse.Namespace) -> int:
-    from ledger.verification import verify_store
-
     ledger = open_ledger(settings)
     try:
         report = verify_store(ledger.log, ledger.keyring())
@@ -102,15 +102,21 @@ def _verify(settings: Settings, arguments: argparse.Namespace) -> int:
             "leaves": report.leaves,
             "keyids": sorted(report.keyids),
             "problems": [
-                {"leaf_index": p.leaf_index, "aggregate_id": p.aggregate_id,
-                 "version": p.version, "reason": p.reason}
+                {
+                    "leaf_index": p.leaf_index,
+                    "aggregate_id": p.aggregate_id,
+                    "version": p.version,
+                    "reason": p.reason,
+                }
                 for p in report.problems
             ],
         }
         print(json.dumps(document, indent=2))
     elif report.intact:
-        print(f"ledger intact: {report.leaves} events, signatures and chains verified "
-              f"({len(report.keyids)} signing key(s))")
+        print(
+            f"ledger intact: {report.leaves} events, signatures and chains verified "
+            f"({len(report.keyids)} signing key(s))"
+        )
     else:
         print(f"ledger NOT intact: {len(report.problems)} problem(s) in {report.leaves} leaves")
         for problem in report.problems:
@@ -129,11 +135,14 @@ def _parser() -> argparse.ArgumentParser:
         prog="govledger", description="A signed, verifiable governance ledger for ML models."
     )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="URL", help="database URL (overrides GOVLEDGER_DATABASE_URL)")
+    common.add_argument(
+        "--db", metavar="URL", help="database URL (overrides GOVLEDGER_DATABASE_URL)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Callable[[Settings, argparse.Namespace], int], text: str
-            ) -> argparse.ArgumentParser:
+    def add(
+        name: str, handler: Callable[[Settings, argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, parents=[common], help=text, description=text)
         sub.set_defaults(handler=handler)
         return sub

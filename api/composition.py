@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.application import GovernanceApplication
-from ledger.keys import Keyring
-from ledger.keystore import KeyStore
-from ledger.log_entries import LogSource
-
 from api import migrations
 from api.database import Database, parse_database_url
 from api.errors import ConfigurationError
 from api.settings import Settings
+from domain.application import GovernanceApplication
+from ledger.keys import Keyring
+from ledger.keystore import KeyStore
+from ledger.log_entries import LogSource
 
 __all__ = ["Ledger", "open_ledger"]
 
@@ -54,8 +53,6 @@ def open_ledger(settings: Settings) -> Ledger:
     current, head = migrations.current_revision(database), migrations.head_revision()
     if current != head:
         state = "not initialised" if current is None else f"at schema {current}, not {head}"
-        raise ConfigurationError(
-            f"database {database.describe()} is {state}: run `govledger init`"
-        )
+        raise ConfigurationError(f"database {database.describe()} is {state}: run `govledger init`")
     application = GovernanceApplication(env=database.persistence_env(settings))
     return Ledger(database=database, keystore=keystore_for(settings), application=application)

@@ -88,7 +88,9 @@ class Database:
         try:
             psycopg.connect(self.libpq_conninfo(), connect_timeout=_CONNECT_TIMEOUT_SECONDS).close()
         except psycopg.Error as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first_line = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
             raise ConfigurationError(
                 f"cannot connect to {self.describe()}: {first_line}; check the server is running "
                 "and GOVLEDGER_DATABASE_URL (or --db)"
@@ -97,7 +99,10 @@ class Database:
     def libpq_conninfo(self) -> str:
         """A libpq connection string for this PostgreSQL database."""
         return psycopg.conninfo.make_conninfo(
-            host=self.host, port=self.port, user=self.user, password=self.password,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
             dbname=self.name,
         )
 

@@ -1,7 +1,7 @@
 """Errors of the composition root.
 
-    ApiError
-    └── ConfigurationError   a setting is wrong or a resource it names is unusable (exit 2)
+ApiError
+└── ConfigurationError   a setting is wrong or a resource it names is unusable (exit 2)
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ class GovernanceApplication(Application[UUID]):
     def get_dataset(self, dataset_id: UUID) -> Dataset:
         """Return the dataset with this id."""
         try:
-            dataset = self.repository.get(dataset_id)
+            dataset: object = self.repository.get(dataset_id)
         except AggregateNotFoundError:
             raise NotFoundError(f"no dataset with id {dataset_id}: register it first") from None
         assert isinstance(dataset, Dataset)

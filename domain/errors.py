@@ -1,8 +1,8 @@
 """Domain errors: each says which rule refused a command and what would satisfy it.
 
-    DomainError
-    ├── NotFoundError        the command names an aggregate that does not exist
-    └── DuplicateError       the command would register something that already exists
+DomainError
+├── NotFoundError        the command names an aggregate that does not exist
+└── DuplicateError       the command would register something that already exists
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Errors raised by the ledger.
 
-    LedgerError
-    ├── CanonicalizationError   a value has no RFC 8785 form (NaN, huge int, bad key)
-    ├── VerificationError       a signature, hash, chain or proof does not check out
-    ├── KeyStoreError           a key file is missing, unreadable or needs a passphrase
-    └── StoreError              the database is unreachable, uninitialised or refused a write
+LedgerError
+├── CanonicalizationError   a value has no RFC 8785 form (NaN, huge int, bad key)
+├── VerificationError       a signature, hash, chain or proof does not check out
+├── KeyStoreError           a key file is missing, unreadable or needs a passphrase
+└── StoreError              the database is unreachable, uninitialised or refused a write
 """
 
 from __future__ import annotations

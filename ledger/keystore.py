@@ -27,7 +27,7 @@ from ledger.keys import Keyring, Signer, public_key_from_pem, public_key_pem
 __all__ = ["HOME_KEY", "PASSPHRASE_KEY", "KeyStore"]
 
 HOME_KEY = "GOVLEDGER_HOME"
-PASSPHRASE_KEY = "GOVLEDGER_KEY_PASSPHRASE"
+PASSPHRASE_KEY = "GOVLEDGER_KEY_PASSPHRASE"  # noqa: S105 (a setting name)
 _EVENT_SIGNER = "event-signer"
 _LOG = "log"
 

@@ -53,9 +53,9 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._select_state = SQL(
             "SELECT state FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
         ).format(schema, Identifier(events_table_name))
-        self._next_leaf_index = SQL("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {}.{}").format(
-            schema, Identifier(LEAVES_TABLE)
-        )
+        self._next_leaf_index = SQL(
+            "SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {}.{}"
+        ).format(schema, Identifier(LEAVES_TABLE))
         self._insert_leaf = SQL(
             "INSERT INTO {}.{} (leaf_index, originator_id, originator_version, leaf_hash) "
             "VALUES (%s, %s, %s, %s)"
@@ -85,15 +85,13 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             side.executemany(
                 self._insert_leaf,
                 [
-                    (s.leaf_index, s.stored.originator_id, s.stored.originator_version,
-                     s.leaf_hash)
+                    (s.leaf_index, s.stored.originator_id, s.stored.originator_version, s.leaf_hash)
                     for s in sealed
                 ],
             )
         PostgresAggregateRecorder._insert_stored_events(
             self, curs, [s.stored for s in sealed], **kwargs
         )
-
 
     def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
         """Leaves from ``start`` in index order, each with its stored event if present."""
@@ -127,16 +125,21 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, (limit, offset))
             return [
-                StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
-                            bytes(row["state"]))
+                StoredEvent(
+                    row["originator_id"],
+                    row["originator_version"],
+                    row["topic"],
+                    bytes(row["state"]),
+                )
                 for row in curs.fetchall()
             ]
 
 
 def _log_entry(row: DictRow) -> LogEntry:
     stored = (
-        StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
-                    bytes(row["state"]))
+        StoredEvent(
+            row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])
+        )
         if row["present"]
         else None
     )

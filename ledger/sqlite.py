@@ -73,8 +73,12 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"INSERT INTO {LEAVES_TABLE} "
             "(leaf_index, originator_id, originator_version, leaf_hash) VALUES (?,?,?,?)",
             [
-                (s.leaf_index, _id(s.stored.originator_id), s.stored.originator_version,
-                 s.leaf_hash)
+                (
+                    s.leaf_index,
+                    _id(s.stored.originator_id),
+                    s.stored.originator_version,
+                    s.leaf_hash,
+                )
                 for s in sealed
             ],
         )
@@ -105,8 +109,12 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 (limit, offset),
             )
             return [
-                StoredEvent(UUID(row["originator_id"]), row["originator_version"],
-                            row["topic"], bytes(row["state"]))
+                StoredEvent(
+                    UUID(row["originator_id"]),
+                    row["originator_version"],
+                    row["topic"],
+                    bytes(row["state"]),
+                )
                 for row in c.fetchall()
             ]
 

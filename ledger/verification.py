@@ -69,7 +69,9 @@ def verify_store(source: LogSource, keyring: Keyring) -> Report:
     while unlogged := source.select_unlogged_events(offset, _PAGE):
         offset += len(unlogged)
         report.problems.extend(
-            Problem(None, str(s.originator_id), s.originator_version, "stored event has no log leaf")
+            Problem(
+                None, str(s.originator_id), s.originator_version, "stored event has no log leaf"
+            )
             for s in unlogged
         )
     return report
@@ -99,16 +101,24 @@ def _check_entry(
     heads[aggregate_id] = _ChainHead(version, envelope_digest(state) if sound else None)
 
 
-def _check_chain(entry: LogEntry, prev: str | None, head: _ChainHead | None, report: Report) -> bool:
+def _check_chain(
+    entry: LogEntry, prev: str | None, head: _ChainHead | None, report: Report
+) -> bool:
     version = entry.originator_version
     if head is None:
         if version != 1:
-            return _add(report, entry, f"history starts at version {version}: earlier events are missing")
+            return _add(
+                report, entry, f"history starts at version {version}: earlier events are missing"
+            )
         if prev is not None:
             return _add(report, entry, "first event names a previous event")
         return True
     if version != head.version + 1:
-        return _add(report, entry, f"follows version {head.version} in the log; expected version {head.version + 1}")
+        return _add(
+            report,
+            entry,
+            f"follows version {head.version} in the log; expected version {head.version + 1}",
+        )
     if head.digest is not None and prev != head.digest:
         return _add(report, entry, "prev does not match the digest of the previous event")
     return True

@@ -45,8 +45,7 @@ _POSTGRES_UP = [
     " originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
     " topic text NOT NULL, state bytea NOT NULL, notification_id bigserial,"
     " PRIMARY KEY (originator_id, originator_version))",
-    "CREATE UNIQUE INDEX ledger_events_notification_id_idx"
-    " ON ledger_events (notification_id ASC)",
+    "CREATE UNIQUE INDEX ledger_events_notification_id_idx ON ledger_events (notification_id ASC)",
     "CREATE TABLE ledger_leaves ("
     " leaf_index bigint PRIMARY KEY CHECK (leaf_index >= 0),"
     " originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
