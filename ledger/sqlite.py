@@ -1,9 +1,10 @@
 """Signed event store on SQLite, the embedded default.
 
 The leaf rows are written by ``_insert_events``, inside the transaction the library opens for
-the event rows. Writers within one process are serialised by the library's connection pool; a
-writer in another process that commits first makes this transaction fail and roll back whole
-(SQLite's snapshot rule), so the leaf index stays dense. Use PostgreSQL for many writers.
+the event rows. That transaction starts with ``BEGIN IMMEDIATE`` rather than the library's plain
+``BEGIN``: it takes SQLite's write lock before reading the previous digests and the next leaf
+index, so writers on other connections or processes wait their turn (up to the lock timeout)
+instead of failing when they find their snapshot stale.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from eventsourcing.sqlite import (
     SQLiteCursor,
     SQLiteDatastore,
     SQLiteFactory,
+    SQLiteTransaction,
 )
 from eventsourcing.utils import Environment, EnvType
 
@@ -49,6 +51,17 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         if sealer is None:
             raise ValueError("a signed recorder needs a sealer")
         self.sealer = sealer
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert events and their leaves in one transaction that holds the write lock."""
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            _ImmediateTransaction(connection, commit=True) as cursor,
+            cursor,
+        ):
+            return self._insert_events(cursor, stored_events, **kwargs)
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -117,6 +130,15 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 )
                 for row in c.fetchall()
             ]
+
+
+class _ImmediateTransaction(SQLiteTransaction):
+    """The library's transaction, begun with the write lock already held."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
 
 
 class SignedSQLiteFactory(SQLiteFactory):

@@ -1,0 +1,241 @@
+"""RFC 8785 (JCS) known answers for ledger.canonical, and a cross-check against ``rfc8785``."""
+
+from __future__ import annotations
+
+import json
+import struct
+from decimal import Decimal
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.canonical import canonical_json
+from ledger.errors import CanonicalizationError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def double(bits: str) -> float:
+    """The IEEE 754 double with the given big-endian hex bit pattern."""
+    value: float = struct.unpack(">d", bytes.fromhex(bits))[0]
+    return value
+
+
+# RFC 8785 Appendix B: IEEE 754 bit patterns and their ECMAScript serialisation.
+APPENDIX_B = [
+    ("0000000000000000", "0"),
+    ("8000000000000000", "0"),
+    ("0000000000000001", "5e-324"),
+    ("8000000000000001", "-5e-324"),
+    ("7fefffffffffffff", "1.7976931348623157e+308"),
+    ("ffefffffffffffff", "-1.7976931348623157e+308"),
+    ("4340000000000000", "9007199254740992"),
+    ("c340000000000000", "-9007199254740992"),
+    ("4430000000000000", "295147905179352830000"),
+    ("44b52d02c7e14af5", "9.999999999999997e+22"),
+    ("44b52d02c7e14af6", "1e+23"),
+    ("44b52d02c7e14af7", "1.0000000000000001e+23"),
+    ("444b1ae4d6e2ef4e", "999999999999999700000"),
+    ("444b1ae4d6e2ef4f", "999999999999999900000"),
+    ("444b1ae4d6e2ef50", "1e+21"),
+    ("3eb0c6f7a0b5ed8c", "9.999999999999997e-7"),
+    ("3eb0c6f7a0b5ed8d", "0.000001"),
+    ("41b3de4355555553", "333333333.3333332"),
+    ("41b3de4355555554", "333333333.33333325"),
+    ("41b3de4355555555", "333333333.3333333"),
+    ("41b3de4355555556", "333333333.3333334"),
+    ("41b3de4355555557", "333333333.33333343"),
+    ("becbf647612f3696", "-0.0000033333333333333333"),
+    ("43143ff3c1cb0959", "1424953923781206.2"),
+]
+
+
+# Ordering
+
+
+def test_sorts_members_by_utf16_code_units_as_in_rfc_8785_section_3_2_3() -> None:
+    value = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\ud83d\ude00".encode("utf-16", "surrogatepass").decode("utf-16"): "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
+
+    expected = (
+        '{"\\r":"Carriage Return","1":"One","\u0080":"Control",'
+        '"\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign",'
+        '"\U0001f600":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}'
+    )
+    assert canonical_json(value) == expected.encode("utf-8")
+
+
+def test_sorts_an_astral_character_before_a_high_bmp_one_unlike_code_point_order() -> None:
+    # U+1F600 is the surrogate pair D83D DE00, which sorts below U+FB33 as UTF-16 code units
+    # although its code point is higher.
+    assert canonical_json({"\ufb33": 1, "\U0001f600": 2}) == '{"\U0001f600":2,"\ufb33":1}'.encode()
+
+
+def test_sorts_a_key_before_its_extensions() -> None:
+    assert canonical_json({"ab": 1, "a": 2, "b": 3}) == b'{"a":2,"ab":1,"b":3}'
+
+
+def test_sorts_nested_objects_and_keeps_array_order() -> None:
+    value = {"z": [3, {"y": 1, "x": 2}, 1], "a": {"c": None, "b": True}}
+
+    assert canonical_json(value) == b'{"a":{"b":true,"c":null},"z":[3,{"x":2,"y":1},1]}'
+
+
+def test_writes_no_whitespace() -> None:
+    assert canonical_json({"a": [1, 2], "b": {"c": "d e"}}) == b'{"a":[1,2],"b":{"c":"d e"}}'
+
+
+def test_writes_literals() -> None:
+    assert canonical_json([None, True, False, [], {}]) == b"[null,true,false,[],{}]"
+
+
+# Numbers
+
+
+@pytest.mark.parametrize(("bits", "expected"), APPENDIX_B)
+def test_writes_the_rfc_8785_appendix_b_numbers(bits: str, expected: str) -> None:
+    assert canonical_json(double(bits)) == expected.encode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1e21, "1e+21"),
+        (1e20, "100000000000000000000"),
+        (1e-7, "1e-7"),
+        (0.000001, "0.000001"),
+        (123456789012345680000.0, "123456789012345680000"),
+        (-0.0, "0"),
+        (0.0, "0"),
+        (5e-324, "5e-324"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (333333333.3333333, "333333333.3333333"),
+        (100.0, "100"),
+        (1.0, "1"),
+        (-1.5, "-1.5"),
+        (0.1, "0.1"),
+        (1.5e300, "1.5e+300"),
+        (-2.5e-8, "-2.5e-8"),
+    ],
+)
+def test_writes_doubles_as_ecmascript_number_to_string(value: float, expected: str) -> None:
+    assert canonical_json(value) == expected.encode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, "0"),
+        (-17, "-17"),
+        (MAX_SAFE_INTEGER, "9007199254740991"),
+        (-MAX_SAFE_INTEGER, "-9007199254740991"),
+    ],
+)
+def test_writes_safe_integers_in_decimal(value: int, expected: str) -> None:
+    assert canonical_json(value) == expected.encode("ascii")
+
+
+# Strings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\b\f\n\r\t", r"\b\f\n\r\t"),
+        ('"\\', r"\"\\"),
+        ("\x00", r"\u0000"),
+        ("\x0b", r"\u000b"),
+        ("\x1f", r"\u001f"),
+        ("/", "/"),
+        ("\x7f", "\x7f"),
+    ],
+)
+def test_escapes_only_what_json_requires_with_lowercase_hex(text: str, expected: str) -> None:
+    assert canonical_json(text) == f'"{expected}"'.encode()
+
+
+def test_writes_non_ascii_as_raw_utf8() -> None:
+    text = "\u00e9\u20ac\u2028\U0001f600"
+
+    assert canonical_json(text) == b'"' + text.encode("utf-8") + b'"'
+
+
+def test_writes_the_rfc_8785_section_3_2_2_2_string_example() -> None:
+    value = {"string": "\u20ac$\u000f\u000aA'\u0042\u0022\u005c\\\"/"}
+
+    assert canonical_json(value) == '{"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}'.encode()
+
+
+# Refusals
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_refuses_a_non_finite_double(value: float) -> None:
+    with pytest.raises(CanonicalizationError, match="no JSON representation"):
+        canonical_json({"x": value})
+
+
+@pytest.mark.parametrize("value", [MAX_SAFE_INTEGER + 1, -MAX_SAFE_INTEGER - 1, 10**30])
+def test_refuses_an_integer_beyond_the_ieee_754_safe_range(value: int) -> None:
+    with pytest.raises(CanonicalizationError, match="outside the IEEE 754 safe range"):
+        canonical_json([value])
+
+
+@pytest.mark.parametrize("key", [1, None, 1.5, ("a",)])
+def test_refuses_an_object_key_that_is_not_a_string(key: object) -> None:
+    with pytest.raises(CanonicalizationError, match="is not a string"):
+        canonical_json({"fine": 1, key: 2})
+
+
+@pytest.mark.parametrize("value", [b"bytes", bytearray(b"bytes")])
+def test_refuses_bytes(value: object) -> None:
+    with pytest.raises(CanonicalizationError, match="is not a JSON value"):
+        canonical_json({"x": value})
+
+
+@pytest.mark.parametrize("value", [object(), {1, 2}, Decimal("1.5")])
+def test_refuses_an_arbitrary_object(value: object) -> None:
+    with pytest.raises(CanonicalizationError, match="is not a JSON value"):
+        canonical_json([value])
+
+
+def test_refuses_a_lone_surrogate() -> None:
+    with pytest.raises(CanonicalizationError, match="not valid Unicode"):
+        canonical_json("\ud800")
+
+
+# Cross-check against an independent implementation
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(), children, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, database=None)
+@given(json_values)
+def test_agrees_with_the_rfc8785_package(value: object) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=300, database=None)
+@given(json_values)
+def test_is_a_fixed_point_of_parsing_and_recanonicalising(value: object) -> None:
+    once = canonical_json(value)
+
+    assert canonical_json(json.loads(once)) == once
