@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from api import migrations
@@ -45,6 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except (DomainError, LedgerError) as exc:
         return _fail(str(exc), EXIT_USAGE)
+    except PersistenceError as exc:
+        return _fail(
+            f"database error ({type(exc).__name__}: {exc}); check the database is up and "
+            "GOVLEDGER_DATABASE_URL (or --db)",
+            EXIT_USAGE,
+        )
     return status
 
 

@@ -76,7 +76,13 @@ class KeyStore:
             raise KeyStoreError(
                 f"no event-signing public keys in {self.public_directory}; run `govledger init`"
             )
-        return Keyring(public_key_from_pem(path.read_bytes()) for path in paths)
+        keys = []
+        for path in paths:
+            try:
+                keys.append(public_key_from_pem(path.read_bytes()))
+            except KeyStoreError as exc:
+                raise KeyStoreError(f"published key {path} is unusable: {exc}") from None
+        return Keyring(keys)
 
     def _private_path(self, name: str) -> Path:
         return self.directory / f"{name}.key"
