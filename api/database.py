@@ -123,11 +123,13 @@ def parse_database_url(url: str) -> Database:
             "sqlite:///path/ledger.db or postgresql://user:pass@host:port/db"
         )
     try:
-        port = parts.port or 5432
+        port = 5432 if parts.port is None else parts.port
     except ValueError:
+        port = 0
+    if not 0 < port < 65536:
         raise ConfigurationError(
             "GOVLEDGER_DATABASE_URL has an invalid port: use postgresql://user:pass@host:port/db"
-        ) from None
+        )
     name = parts.path.lstrip("/")
     if not parts.hostname or not name:
         raise ConfigurationError(

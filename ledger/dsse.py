@@ -101,7 +101,9 @@ def sign_envelope(payload: bytes, payload_type: str, signer: Signer) -> Envelope
 def _b64decode(text: object) -> bytes:
     if not isinstance(text, str):
         raise TypeError("base64 field is not a string")
+    # DSSE allows the standard and the URL-safe alphabet; padding stays mandatory.
+    standard = text.replace("-", "+").replace("_", "/")
     try:
-        return base64.b64decode(text, validate=True)
+        return base64.b64decode(standard, validate=True)
     except binascii.Error as exc:
         raise ValueError(f"invalid base64: {exc}") from exc

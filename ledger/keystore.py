@@ -117,6 +117,8 @@ class KeyStore:
         except ValueError:
             raise KeyStoreError(
                 f"cannot decrypt key file {path}: check GOVLEDGER_KEY_PASSPHRASE"
+                if b"ENCRYPTED" in pem
+                else f"key file {path} is not a PEM private key: restore it from backup"
             ) from None
         if not isinstance(key, Ed25519PrivateKey):
             raise KeyStoreError(f"key file {path} does not hold an Ed25519 private key")

@@ -1,0 +1,238 @@
+"""Key files under GOVLEDGER_HOME/keys: creation, permissions, passphrases and rotation."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from ledger.dsse import sign_envelope
+from ledger.errors import KeyStoreError
+from ledger.keys import keyid_of
+from ledger.keystore import KeyStore
+
+PAYLOAD_TYPE = "application/vnd.govledger.test+json"
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def keystore(tmp_path: Path) -> KeyStore:
+    store = KeyStore(tmp_path)
+    store.create_missing()
+    return store
+
+
+def test_creates_the_event_and_log_keys_and_returns_their_keyids(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path)
+
+    created = store.create_missing()
+
+    assert created == [store.event_signer().keyid, store.log_signer().keyid]
+    assert created[0] != created[1]
+
+
+def test_writes_private_keys_readable_by_the_owner_only(keystore: KeyStore) -> None:
+    assert mode_of(keystore.directory / "event-signer.key") == 0o600
+    assert mode_of(keystore.directory / "log.key") == 0o600
+
+
+def test_makes_the_keys_directory_private_to_the_owner(keystore: KeyStore) -> None:
+    assert mode_of(keystore.directory) == 0o700
+
+
+def test_leaves_no_temporary_file_behind(keystore: KeyStore) -> None:
+    assert sorted(path.name for path in keystore.directory.iterdir()) == [
+        "event-signer.key",
+        "log.key",
+        "public",
+    ]
+
+
+def test_publishes_the_public_keys_under_their_keyids(keystore: KeyStore) -> None:
+    event_keyid = keystore.event_signer().keyid
+    log_pem = (keystore.public_directory / "log.pem").read_bytes()
+
+    (event_pem_path,) = keystore.public_directory.glob("event-signer-*.pem")
+    assert event_pem_path.name == f"event-signer-{event_keyid.removeprefix('sha256:')[:16]}.pem"
+    public = serialization.load_pem_public_key(event_pem_path.read_bytes())
+    assert keyid_of(public) == event_keyid  # type: ignore[arg-type]
+    assert keyid_of(serialization.load_pem_public_key(log_pem)) == keystore.log_signer().keyid  # type: ignore[arg-type]
+
+
+def test_creating_missing_keys_twice_creates_nothing_the_second_time(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path)
+    store.create_missing()
+    before = {path: path.read_bytes() for path in store.directory.rglob("*") if path.is_file()}
+
+    assert store.create_missing() == []
+    after = {path: path.read_bytes() for path in store.directory.rglob("*") if path.is_file()}
+    assert after == before
+
+
+def test_creates_only_the_key_that_is_missing(keystore: KeyStore) -> None:
+    event_keyid = keystore.event_signer().keyid
+    (keystore.directory / "log.key").unlink()
+
+    (created,) = keystore.create_missing()
+
+    assert created == keystore.log_signer().keyid
+    assert keystore.event_signer().keyid == event_keyid
+
+
+def test_loads_the_same_key_it_wrote(tmp_path: Path) -> None:
+    created = KeyStore(tmp_path).create_missing()
+
+    reopened = KeyStore(tmp_path)
+
+    assert [reopened.event_signer().keyid, reopened.log_signer().keyid] == created
+
+
+def test_encrypts_private_keys_with_the_passphrase(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path, passphrase="correct horse")
+    store.create_missing()
+
+    for name in ("event-signer.key", "log.key"):
+        pem = (store.directory / name).read_bytes()
+        assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n")
+    assert KeyStore(tmp_path, passphrase="correct horse").event_signer().keyid == (
+        store.event_signer().keyid
+    )
+
+
+def test_stores_private_keys_unencrypted_without_a_passphrase(keystore: KeyStore) -> None:
+    pem = (keystore.directory / "event-signer.key").read_bytes()
+
+    assert pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
+
+
+def test_refuses_an_encrypted_key_file_without_a_passphrase(tmp_path: Path) -> None:
+    KeyStore(tmp_path, passphrase="correct horse").create_missing()
+
+    with pytest.raises(KeyStoreError, match="is encrypted: set GOVLEDGER_KEY_PASSPHRASE"):
+        KeyStore(tmp_path).event_signer()
+
+
+def test_refuses_a_key_file_encrypted_with_another_passphrase(tmp_path: Path) -> None:
+    KeyStore(tmp_path, passphrase="correct horse").create_missing()
+
+    with pytest.raises(KeyStoreError, match=r"cannot decrypt .* check GOVLEDGER_KEY_PASSPHRASE"):
+        KeyStore(tmp_path, passphrase="battery staple").event_signer()
+
+
+def test_refuses_an_unencrypted_key_file_when_a_passphrase_is_set(tmp_path: Path) -> None:
+    KeyStore(tmp_path).create_missing()
+
+    with pytest.raises(KeyStoreError, match="is not encrypted: unset GOVLEDGER_KEY_PASSPHRASE"):
+        KeyStore(tmp_path, passphrase="correct horse").log_signer()
+
+
+def test_refuses_a_missing_key_file_and_says_to_run_init(tmp_path: Path) -> None:
+    with pytest.raises(KeyStoreError, match=r"event-signer\.key is missing; run `govledger init`"):
+        KeyStore(tmp_path).event_signer()
+
+
+def test_refuses_an_empty_keyring_and_says_to_run_init(tmp_path: Path) -> None:
+    with pytest.raises(KeyStoreError, match=r"no event-signing public keys .* `govledger init`"):
+        KeyStore(tmp_path).event_keyring()
+
+
+def test_refuses_a_key_file_that_does_not_hold_an_ed25519_key(keystore: KeyStore) -> None:
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (keystore.directory / "event-signer.key").write_bytes(pem)
+
+    with pytest.raises(KeyStoreError, match="does not hold an Ed25519 private key"):
+        keystore.event_signer()
+
+
+def test_refuses_a_key_file_that_is_not_a_pem(keystore: KeyStore) -> None:
+    (keystore.directory / "log.key").write_bytes(b"garbage")
+
+    with pytest.raises(KeyStoreError, match=r"key file .*log\.key is not a PEM private key"):
+        keystore.log_signer()
+
+
+def test_rotation_gives_a_new_event_signing_key(keystore: KeyStore) -> None:
+    old = keystore.event_signer()
+
+    new = keystore.rotate_event_signer()
+
+    assert new.keyid != old.keyid
+    assert keystore.event_signer().keyid == new.keyid
+
+
+def test_rotation_keeps_every_old_public_key_in_the_keyring(keystore: KeyStore) -> None:
+    first = keystore.event_signer().keyid
+    second = keystore.rotate_event_signer().keyid
+    third = keystore.rotate_event_signer().keyid
+
+    assert set(keystore.event_keyring().keys) == {first, second, third}
+
+
+def test_rotation_leaves_the_log_key_alone(keystore: KeyStore) -> None:
+    log_keyid = keystore.log_signer().keyid
+
+    keystore.rotate_event_signer()
+
+    assert keystore.log_signer().keyid == log_keyid
+    assert log_keyid not in keystore.event_keyring().keys
+
+
+def test_an_envelope_signed_before_rotation_still_verifies(keystore: KeyStore) -> None:
+    old = keystore.event_signer()
+    envelope = sign_envelope(b"{}", PAYLOAD_TYPE, old)
+
+    keystore.rotate_event_signer()
+
+    assert envelope.verify(keystore.event_keyring(), payload_type=PAYLOAD_TYPE) == old.keyid
+
+
+def test_rotation_refuses_a_key_it_cannot_read(tmp_path: Path) -> None:
+    KeyStore(tmp_path, passphrase="correct horse").create_missing()
+    store = KeyStore(tmp_path)
+
+    with pytest.raises(KeyStoreError, match="GOVLEDGER_KEY_PASSPHRASE"):
+        store.rotate_event_signer()
+    assert len(list(store.public_directory.glob("event-signer-*.pem"))) == 1
+
+
+def test_is_built_from_the_persistence_environment(tmp_path: Path) -> None:
+    created = KeyStore(tmp_path, passphrase="pw").create_missing()
+
+    store = KeyStore.from_environment(
+        {"GOVLEDGER_HOME": str(tmp_path), "GOVLEDGER_KEY_PASSPHRASE": "pw"}
+    )
+
+    assert store.directory == tmp_path / "keys"
+    assert store.event_signer().keyid == created[0]
+
+
+def test_refuses_an_environment_without_a_home() -> None:
+    with pytest.raises(KeyStoreError, match="GOVLEDGER_HOME is not set"):
+        KeyStore.from_environment({})
+
+
+def test_refuses_a_published_event_key_that_is_not_ed25519_and_names_the_file(
+    keystore: KeyStore,
+) -> None:
+    foreign = ec.generate_private_key(ec.SECP256R1()).public_key()
+    path = keystore.public_directory / "event-signer-0000000000000000.pem"
+    path.write_bytes(
+        foreign.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+    with pytest.raises(
+        KeyStoreError, match=r"published key .*event-signer-0000000000000000\.pem is unusable"
+    ):
+        keystore.event_keyring()

@@ -1,0 +1,380 @@
+"""Full verification of a signed store, against an in-memory LogSource."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from ledger import verification
+from ledger.keys import Keyring, Signer
+from ledger.log_entries import LogEntry, LogSource
+from ledger.merkle import leaf_hash
+from ledger.sealing import SealedEvent, Sealer
+from ledger.verification import Problem, Report, verify_store
+
+TOPIC = "domain.model:Model.Changed"
+
+
+class FakeLogSource:
+    """Leaves joined to their events, and events that no leaf names, held in lists."""
+
+    def __init__(self) -> None:
+        self.entries: list[LogEntry] = []
+        self.unlogged: list[StoredEvent] = []
+        self.entry_pages: list[tuple[int, int]] = []
+        self.unlogged_pages: list[tuple[int, int]] = []
+
+    def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
+        self.entry_pages.append((start, limit))
+        ordered = sorted(self.entries, key=lambda entry: entry.leaf_index)
+        return [entry for entry in ordered if entry.leaf_index >= start][:limit]
+
+    def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
+        self.unlogged_pages.append((offset, limit))
+        return self.unlogged[offset : offset + limit]
+
+    # Writing and tampering, as a test (or an attacker with database access) would.
+
+    def append(self, signer: Signer, *events: tuple[UUID, int]) -> None:
+        """Seal events of (aggregate id, version) and store them with their leaves."""
+        sealed = Sealer(lambda: signer).seal(
+            [
+                StoredEvent(
+                    originator_id=aggregate_id,
+                    originator_version=version,
+                    topic=TOPIC,
+                    state=json.dumps({"version": version}).encode(),
+                )
+                for aggregate_id, version in events
+            ],
+            stored_state=self.stored_state,
+            next_leaf_index=len(self.entries),
+        )
+        self.entries.extend(
+            LogEntry(
+                leaf_index=s.leaf_index,
+                leaf_hash=s.leaf_hash,
+                originator_id=s.stored.originator_id,  # type: ignore[arg-type]
+                originator_version=s.stored.originator_version,
+                stored=s.stored,
+            )
+            for s in sealed
+        )
+
+    def stored_state(self, originator_id: UUID | str, version: int) -> bytes | None:
+        for entry in self.entries:
+            if (entry.originator_id, entry.originator_version) == (originator_id, version):
+                return entry.stored.state if entry.stored else None
+        return None
+
+    def entry(self, leaf_index: int) -> LogEntry:
+        (found,) = [e for e in self.entries if e.leaf_index == leaf_index]
+        return found
+
+    def replace(self, leaf_index: int, **changes: object) -> None:
+        self.entries = [
+            dataclasses.replace(e, **changes) if e.leaf_index == leaf_index else e  # type: ignore[arg-type]
+            for e in self.entries
+        ]
+
+    def replace_state(self, leaf_index: int, state: bytes) -> None:
+        stored = self.entry(leaf_index).stored
+        assert stored is not None
+        self.replace(leaf_index, stored=dataclasses.replace(stored, state=state))
+
+    def remove_leaf(self, leaf_index: int) -> None:
+        self.entries = [e for e in self.entries if e.leaf_index != leaf_index]
+
+
+def envelope_document(state: bytes) -> dict[str, object]:
+    document: dict[str, object] = json.loads(state)
+    return document
+
+
+def problems_at(report: Report, leaf_index: int | None) -> list[Problem]:
+    return [p for p in report.problems if p.leaf_index == leaf_index]
+
+
+@pytest.fixture
+def signer() -> Signer:
+    return Signer.generate()
+
+
+@pytest.fixture
+def keyring(signer: Signer) -> Keyring:
+    return Keyring([signer.public_key])
+
+
+@pytest.fixture
+def model() -> UUID:
+    return uuid4()
+
+
+@pytest.fixture
+def dataset() -> UUID:
+    return uuid4()
+
+
+@pytest.fixture
+def source(signer: Signer, model: UUID, dataset: UUID) -> FakeLogSource:
+    """Leaves 0..5: model versions 1..4 interleaved with dataset versions 1..2."""
+    store = FakeLogSource()
+    store.append(signer, (model, 1), (dataset, 1), (model, 2))
+    store.append(signer, (model, 3), (dataset, 2), (model, 4))
+    return store
+
+
+def test_the_fake_is_a_log_source(source: FakeLogSource) -> None:
+    assert isinstance(source, LogSource)
+
+
+def test_an_intact_store_verifies(source: FakeLogSource, keyring: Keyring) -> None:
+    report = verify_store(source, keyring)
+
+    assert report.problems == []
+    assert report.intact
+
+
+def test_counts_every_leaf(source: FakeLogSource, keyring: Keyring) -> None:
+    assert verify_store(source, keyring).leaves == 6
+
+
+def test_an_empty_store_verifies_with_no_leaves(keyring: Keyring) -> None:
+    report = verify_store(FakeLogSource(), keyring)
+
+    assert (report.intact, report.leaves, report.keyids) == (True, 0, set())
+
+
+def test_reports_the_keys_that_signed(model: UUID, keyring: Keyring) -> None:
+    first, second = Signer.generate(), Signer.generate()
+    store = FakeLogSource()
+    store.append(first, (model, 1))
+    store.append(second, (model, 2))
+
+    report = verify_store(store, Keyring([first.public_key, second.public_key]))
+
+    assert report.intact
+    assert report.keyids == {first.keyid, second.keyid}
+
+
+def test_reports_a_flipped_byte_in_a_stored_envelope_against_its_leaf(
+    source: FakeLogSource, keyring: Keyring, signer: Signer, model: UUID
+) -> None:
+    state = bytearray(source.entry(2).stored.state)  # type: ignore[union-attr]
+    position = state.index(b'"payload":"') + len(b'"payload":"') + 12
+    state[position] = ord("A") if state[position] != ord("A") else ord("B")
+    source.replace_state(2, bytes(state))
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(2, str(model), 2, "leaf hash does not match the stored envelope"),
+        Problem(2, str(model), 2, f"signature by {signer.keyid} does not verify"),
+    ]
+
+
+def test_reports_a_replaced_signature_even_when_the_leaf_was_rewritten_to_match(
+    source: FakeLogSource, keyring: Keyring, signer: Signer, model: UUID
+) -> None:
+    document = envelope_document(source.entry(3).stored.state)  # type: ignore[union-attr]
+    other = envelope_document(source.entry(0).stored.state)  # type: ignore[union-attr]
+    document["signatures"] = other["signatures"]
+    forged = json.dumps(document).encode()
+    source.replace_state(3, forged)
+    source.replace(3, leaf_hash=leaf_hash(forged))
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(3, str(model), 3, f"signature by {signer.keyid} does not verify")
+    ]
+
+
+def test_reports_an_event_removed_from_the_middle_of_a_history(
+    source: FakeLogSource, keyring: Keyring, model: UUID
+) -> None:
+    source.remove_leaf(2)  # model version 2
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(3, str(model), 3, "leaves 2..2 are missing"),
+        Problem(3, str(model), 3, "follows version 1 in the log; expected version 2"),
+    ]
+
+
+def test_reports_missing_first_events_of_a_history(
+    source: FakeLogSource, keyring: Keyring, model: UUID, dataset: UUID
+) -> None:
+    source.remove_leaf(0)  # model version 1
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(1, str(dataset), 1, "leaves 0..0 are missing"),
+        Problem(2, str(model), 2, "history starts at version 2: earlier events are missing"),
+    ]
+
+
+def test_reports_a_leaf_whose_event_row_is_missing(
+    source: FakeLogSource, keyring: Keyring, model: UUID
+) -> None:
+    source.replace(2, stored=None)
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(2, str(model), 2, "the stored event this leaf names is missing")
+    ]
+
+
+def test_reports_two_events_of_one_history_with_their_states_swapped(
+    source: FakeLogSource, keyring: Keyring, model: UUID
+) -> None:
+    second = source.entry(2).stored.state  # type: ignore[union-attr]
+    third = source.entry(3).stored.state  # type: ignore[union-attr]
+    source.replace_state(2, third)
+    source.replace_state(3, second)
+
+    report = verify_store(source, keyring)
+
+    assert {(p.leaf_index, p.version) for p in report.problems} == {(2, 2), (3, 3)}
+    assert any(
+        f"signed payload is for aggregate {model} version 3" in p.reason
+        and f"stored as aggregate {model} version 2" in p.reason
+        for p in problems_at(report, 2)
+    )
+    assert any(
+        f"signed payload is for aggregate {model} version 2" in p.reason
+        and f"stored as aggregate {model} version 3" in p.reason
+        for p in problems_at(report, 3)
+    )
+
+
+def test_reports_two_swapped_events_even_when_their_leaves_were_swapped_too(
+    source: FakeLogSource, keyring: Keyring, model: UUID
+) -> None:
+    second, third = source.entry(2), source.entry(3)
+    source.replace_state(2, third.stored.state)  # type: ignore[union-attr]
+    source.replace_state(3, second.stored.state)  # type: ignore[union-attr]
+    source.replace(2, leaf_hash=third.leaf_hash)
+    source.replace(3, leaf_hash=second.leaf_hash)
+
+    report = verify_store(source, keyring)
+
+    assert [(p.leaf_index, p.version) for p in report.problems] == [(2, 2), (3, 3)]
+    assert "signed payload is for aggregate" in report.problems[0].reason
+
+
+def test_reports_an_event_signed_by_an_unregistered_key(
+    source: FakeLogSource, keyring: Keyring, dataset: UUID
+) -> None:
+    stranger = Signer.generate()
+    source.append(stranger, (dataset, 3))
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(6, str(dataset), 3, f"signed with unregistered key {stranger.keyid}")
+    ]
+    assert stranger.keyid not in report.keyids
+
+
+def test_reports_an_event_row_that_no_leaf_names(
+    source: FakeLogSource, keyring: Keyring, dataset: UUID
+) -> None:
+    orphan = StoredEvent(
+        originator_id=dataset, originator_version=3, topic=TOPIC, state=b'{"version":3}'
+    )
+    source.unlogged.append(orphan)
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [Problem(None, str(dataset), 3, "stored event has no log leaf")]
+    assert str(report.problems[0]).startswith("no leaf, aggregate")
+
+
+def test_reports_a_chain_broken_by_a_re_signed_event(
+    source: FakeLogSource, keyring: Keyring, signer: Signer, model: UUID
+) -> None:
+    # Re-signing version 2 with the right key and a fresh leaf still breaks version 3's prev.
+    rewritten: list[SealedEvent] = Sealer(lambda: signer).seal(
+        [
+            StoredEvent(
+                originator_id=model, originator_version=2, topic=TOPIC, state=b'{"version":99}'
+            )
+        ],
+        stored_state=source.stored_state,
+        next_leaf_index=2,
+    )
+    source.replace_state(2, rewritten[0].stored.state)
+    source.replace(2, leaf_hash=rewritten[0].leaf_hash)
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(3, str(model), 3, "prev does not match the digest of the previous event")
+    ]
+
+
+def test_describes_a_problem_with_its_leaf_aggregate_and_version() -> None:
+    problem = Problem(7, "agg", 2, "something is off")
+
+    assert str(problem) == "leaf 7, aggregate agg version 2: something is off"
+
+
+# Paging
+
+
+def test_reads_leaves_in_pages_and_checks_chains_across_them(
+    monkeypatch: pytest.MonkeyPatch, signer: Signer, keyring: Keyring, model: UUID
+) -> None:
+    monkeypatch.setattr(verification, "_PAGE", 3)
+    store = FakeLogSource()
+    store.append(signer, *[(model, version) for version in range(1, 9)])
+
+    report = verify_store(store, keyring)
+
+    assert (report.intact, report.leaves) == (True, 8)
+    assert store.entry_pages == [(0, 3), (3, 3), (6, 3), (8, 3)]
+
+
+def test_reports_a_broken_chain_across_a_page_boundary(
+    monkeypatch: pytest.MonkeyPatch, signer: Signer, keyring: Keyring, model: UUID
+) -> None:
+    monkeypatch.setattr(verification, "_PAGE", 3)
+    store = FakeLogSource()
+    store.append(signer, *[(model, version) for version in range(1, 9)])
+    store.remove_leaf(3)
+
+    report = verify_store(store, keyring)
+
+    assert report.leaves == 7
+    assert report.problems == [
+        Problem(4, str(model), 5, "leaves 3..3 are missing"),
+        Problem(4, str(model), 5, "follows version 3 in the log; expected version 4"),
+    ]
+
+
+def test_reads_unlogged_events_in_pages_and_reports_each_once(
+    monkeypatch: pytest.MonkeyPatch, keyring: Keyring
+) -> None:
+    monkeypatch.setattr(verification, "_PAGE", 2)
+    store = FakeLogSource()
+    orphans = [
+        StoredEvent(originator_id=uuid4(), originator_version=1, topic=TOPIC, state=b"{}")
+        for _ in range(5)
+    ]
+    store.unlogged.extend(orphans)
+
+    report = verify_store(store, keyring)
+
+    assert [(p.aggregate_id, p.leaf_index) for p in report.problems] == [
+        (str(o.originator_id), None) for o in orphans
+    ]
+    assert store.unlogged_pages == [(0, 2), (2, 2), (4, 2), (5, 2)]
