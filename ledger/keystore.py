@@ -88,6 +88,14 @@ class KeyStore:
         return self.directory / f"{name}.key"
 
     def _write_new(self, name: str) -> Signer:
+        try:
+            return self._write_new_files(name)
+        except OSError as exc:
+            raise KeyStoreError(
+                f"cannot write keys to {self.directory}: {exc.strerror}; fix GOVLEDGER_HOME"
+            ) from None
+
+    def _write_new_files(self, name: str) -> Signer:
         signer = Signer.generate()
         self.public_directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)

@@ -236,3 +236,11 @@ def test_refuses_a_published_event_key_that_is_not_ed25519_and_names_the_file(
         KeyStoreError, match=r"published key .*event-signer-0000000000000000\.pem is unusable"
     ):
         keystore.event_keyring()
+
+
+def test_an_unwritable_home_is_a_key_store_error_naming_the_setting(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("a file where a directory should be")
+
+    with pytest.raises(KeyStoreError, match=r"cannot write keys to .*fix GOVLEDGER_HOME"):
+        KeyStore(home).create_missing()
