@@ -74,8 +74,11 @@ def _init(settings: Settings, _: argparse.Namespace) -> int:
     database = parse_database_url(settings.database_url)
     if database.engine == "sqlite" and database.sqlite_path is not None:
         database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    database.check_reachable()
-    created = keystore_for(settings).create_missing()
+    database.check_reachable(create=True)
+    keystore = keystore_for(settings)
+    created = keystore.create_missing()
+    keystore.event_signer()  # refuse a passphrase that does not open existing keys
+    keystore.log_signer()
     migrations.upgrade(database)
     print(f"database {database.describe()} is at schema {migrations.head_revision()}")
     for keyid in created:

@@ -68,22 +68,14 @@ class Database:
         )
         return env
 
-    def check_reachable(self) -> None:
-        """Raise ConfigurationError unless the database accepts a connection."""
+    def check_reachable(self, *, create: bool = False) -> None:
+        """Raise ConfigurationError unless the database accepts a connection.
+
+        A SQLite file is created only when ``create`` is set (``govledger init``), so a mistyped
+        path is reported rather than silently becoming a new, empty ledger.
+        """
         if self.engine == "sqlite":
-            assert self.sqlite_path is not None
-            if not self.sqlite_path.parent.is_dir():
-                raise ConfigurationError(
-                    f"directory {self.sqlite_path.parent} does not exist: create it or fix "
-                    "GOVLEDGER_DATABASE_URL (or --db)"
-                )
-            try:
-                sqlite3.connect(self.sqlite_path).close()
-            except sqlite3.Error as exc:
-                raise ConfigurationError(
-                    f"cannot open SQLite database {self.sqlite_path}: {exc}; fix "
-                    "GOVLEDGER_DATABASE_URL (or --db)"
-                ) from None
+            self._check_sqlite(create=create)
             return
         try:
             psycopg.connect(self.libpq_conninfo(), connect_timeout=_CONNECT_TIMEOUT_SECONDS).close()
@@ -94,6 +86,30 @@ class Database:
             raise ConfigurationError(
                 f"cannot connect to {self.describe()}: {first_line}; check the server is running "
                 "and GOVLEDGER_DATABASE_URL (or --db)"
+            ) from None
+
+    def _check_sqlite(self, *, create: bool) -> None:
+        path = self.sqlite_path
+        assert path is not None
+        if not path.parent.is_dir():
+            raise ConfigurationError(
+                f"directory {path.parent} does not exist: create it or fix "
+                "GOVLEDGER_DATABASE_URL (or --db)"
+            )
+        if not create and not path.exists():
+            raise ConfigurationError(
+                f"SQLite database {path} is not initialised (no such file): run "
+                "`govledger init` or fix GOVLEDGER_DATABASE_URL (or --db)"
+            )
+        try:
+            connection = sqlite3.connect(path)
+            try:
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                connection.close()
+        except sqlite3.Error as exc:
+            raise ConfigurationError(
+                f"cannot use SQLite database {path}: {exc}; fix GOVLEDGER_DATABASE_URL (or --db)"
             ) from None
 
     def libpq_conninfo(self) -> str:

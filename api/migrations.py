@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from alembic import command
 from api.database import Database
+from api.errors import ConfigurationError
 
 __all__ = ["current_revision", "downgrade", "head_revision", "upgrade"]
 
@@ -27,13 +32,15 @@ def _config(database: Database | None = None) -> Config:
 
 
 def upgrade(database: Database, revision: str = "head") -> None:
-    """Migrate ``database`` up to ``revision``."""
-    command.upgrade(_config(database), revision)
+    """Migrate ``database`` up to ``revision``; raise ConfigurationError when it cannot be."""
+    with _migration_errors(database):
+        command.upgrade(_config(database), revision)
 
 
 def downgrade(database: Database, revision: str = "base") -> None:
     """Migrate ``database`` down to ``revision``."""
-    command.downgrade(_config(database), revision)
+    with _migration_errors(database):
+        command.downgrade(_config(database), revision)
 
 
 def head_revision() -> str | None:
@@ -45,7 +52,25 @@ def current_revision(database: Database) -> str | None:
     """The migration ``database`` is at, or None when it was never migrated."""
     engine = create_engine(database.sqlalchemy_url(), poolclass=NullPool)
     try:
-        with engine.connect() as connection:
+        with _migration_errors(database), engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _migration_errors(database: Database) -> Iterator[None]:
+    """Translate Alembic and SQLAlchemy failures into one-line configuration errors."""
+    try:
+        yield
+    except CommandError as exc:
+        raise ConfigurationError(
+            f"database {database.describe()} is at a schema this govledger does not know "
+            f"({exc}): it belongs to another version or application; use a fresh database"
+        ) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ConfigurationError(
+            f"cannot migrate database {database.describe()}: {reason}; govledger needs a "
+            "database of its own (fix GOVLEDGER_DATABASE_URL or --db)"
+        ) from None

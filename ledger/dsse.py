@@ -59,20 +59,23 @@ class Envelope:
         """Parse an envelope; raise VerificationError when it is not well formed."""
         try:
             document = json.loads(data)
-            signatures = tuple(
-                Signature(keyid=str(s["keyid"]), sig=_b64decode(s["sig"]))
-                for s in document["signatures"]
-            )
-            envelope = cls(
-                payload_type=str(document["payloadType"]),
-                payload=_b64decode(document["payload"]),
-                signatures=signatures,
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise VerificationError(f"malformed DSSE envelope: {exc}") from exc
-        if not signatures:
+        except ValueError:
+            raise VerificationError("malformed DSSE envelope: not JSON") from None
+        if not isinstance(document, dict):
+            raise VerificationError("malformed DSSE envelope: not a JSON object")
+        payload_type = document.get("payloadType")
+        if not isinstance(payload_type, str):
+            raise VerificationError("malformed DSSE envelope: payloadType is not a string")
+        entries = document.get("signatures")
+        if not isinstance(entries, list):
+            raise VerificationError("malformed DSSE envelope: signatures is not a list")
+        if not entries:
             raise VerificationError("DSSE envelope carries no signature")
-        return envelope
+        return cls(
+            payload_type=payload_type,
+            payload=_b64field(document, "payload"),
+            signatures=tuple(_signature(entry) for entry in entries),
+        )
 
     def verify(self, keyring: Keyring, *, payload_type: str) -> str:
         """Check the type and that one signature verifies; return its keyid."""
@@ -98,12 +101,21 @@ def sign_envelope(payload: bytes, payload_type: str, signer: Signer) -> Envelope
     return Envelope(payload_type=payload_type, payload=payload, signatures=(signature,))
 
 
-def _b64decode(text: object) -> bytes:
+def _signature(entry: object) -> Signature:
+    if not isinstance(entry, dict):
+        raise VerificationError("malformed DSSE envelope: a signature is not a JSON object")
+    keyid = entry.get("keyid")
+    if not isinstance(keyid, str) or not keyid:
+        raise VerificationError("malformed DSSE envelope: a signature has no keyid")
+    return Signature(keyid=keyid, sig=_b64field(entry, "sig"))
+
+
+def _b64field(document: dict[str, object], name: str) -> bytes:
+    """Decode a base64 field; DSSE allows the standard and the URL-safe alphabet."""
+    text = document.get(name)
     if not isinstance(text, str):
-        raise TypeError("base64 field is not a string")
-    # DSSE allows the standard and the URL-safe alphabet; padding stays mandatory.
-    standard = text.replace("-", "+").replace("_", "/")
+        raise VerificationError(f"malformed DSSE envelope: {name} is not a string")
     try:
-        return base64.b64decode(standard, validate=True)
-    except binascii.Error as exc:
-        raise ValueError(f"invalid base64: {exc}") from exc
+        return base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+    except binascii.Error:
+        raise VerificationError(f"malformed DSSE envelope: {name} is not valid base64") from None
