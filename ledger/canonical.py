@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from ledger.errors import CanonicalizationError
 
-__all__ = ["canonical_json"]
+__all__ = ["canonical_json", "canonical_json_text", "json_string"]
 
 _MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -27,6 +27,47 @@ def canonical_json(value: object) -> bytes:
         return "".join(parts).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise CanonicalizationError(f"string is not valid Unicode: {exc}") from exc
+
+
+def canonical_json_text(text: bytes) -> bytes:
+    """Return the RFC 8785 canonical form of JSON text.
+
+    Values without numbers outside the integers and without characters at or above U+E000
+    (where UTF-16 and code point order differ) take the C-accelerated ``json.dumps`` path,
+    which writes exactly the canonical form for them; everything else goes the general way.
+    """
+    general = False
+
+    def parse_float(literal: str) -> float:
+        nonlocal general
+        general = True
+        return float(literal)
+
+    def parse_int(literal: str) -> int:
+        nonlocal general
+        number = int(literal)
+        general = general or abs(number) > _MAX_SAFE_INTEGER
+        return number
+
+    try:
+        value = json.loads(text, parse_float=parse_float, parse_int=parse_int)
+    except ValueError as exc:
+        raise CanonicalizationError(f"not JSON: {exc}") from exc
+    if not general:
+        try:
+            fast = json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CanonicalizationError(f"string is not valid Unicode: {exc}") from exc
+        if max(fast, default=0) < 0xEE:  # no UTF-8 sequence for U+E000 or above
+            return fast
+    return canonical_json(value)
+
+
+def json_string(value: str) -> bytes:
+    """Return the canonical JSON form of one string."""
+    return _string(value).encode("utf-8")
 
 
 def _write(value: object, out: list[str]) -> None:

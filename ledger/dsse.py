@@ -12,7 +12,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from ledger.canonical import canonical_json
+from ledger.canonical import json_string
 from ledger.errors import VerificationError
 from ledger.keys import Keyring, Signer
 
@@ -42,16 +42,18 @@ class Envelope:
     signatures: tuple[Signature, ...]
 
     def to_json(self) -> bytes:
-        """Serialise as canonical JSON (the bytes that are stored and hashed)."""
-        return canonical_json(
-            {
-                "payload": base64.b64encode(self.payload).decode("ascii"),
-                "payloadType": self.payload_type,
-                "signatures": [
-                    {"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode("ascii")}
-                    for s in self.signatures
-                ],
-            }
+        """Serialise as canonical JSON (the bytes that are stored and hashed).
+
+        Written directly: the member names are fixed and already in canonical order.
+        """
+        signatures = b",".join(
+            b'{"keyid":%s,"sig":"%s"}' % (json_string(s.keyid), base64.b64encode(s.sig))
+            for s in self.signatures
+        )
+        return b'{"payload":"%s","payloadType":%s,"signatures":[%s]}' % (
+            base64.b64encode(self.payload),
+            json_string(self.payload_type),
+            signatures,
         )
 
     @classmethod

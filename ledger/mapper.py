@@ -2,7 +2,8 @@
 
 Writing, it encodes an event's state as canonical JSON; the recorder signs it inside the write
 transaction (see ``ledger.sealing``). Reading, it verifies the envelope against the trusted
-keyring before the event reaches the domain, so a tampered row never becomes a domain event.
+keyring before the event reaches the domain, so a tampered row never becomes a domain event,
+and remembers the verified envelope's digest for the next event to chain to.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 
-from ledger.canonical import canonical_json
+from ledger.canonical import canonical_json_text
+from ledger.digest_cache import DigestCache
 from ledger.errors import VerificationError
 from ledger.keys import Keyring
-from ledger.signed_event import open_event
+from ledger.signed_event import envelope_digest, open_event
 
 __all__ = ["SignedEventMapper"]
 
@@ -39,12 +41,14 @@ class SignedEventMapper(Mapper[UUID]):
         cipher: Cipher | None = None,
         *,
         keyring: Callable[[], Keyring] | None = None,
+        digests: DigestCache | None = None,
     ) -> None:
         if compressor is not None or cipher is not None:
             raise ValueError("signed events are stored as plain canonical JSON")
         super().__init__(transcoder)
         self._load_keyring = keyring
         self._keyring: Keyring | None = None
+        self._digests = digests
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode the event's state as canonical JSON bytes, ready for sealing."""
@@ -53,7 +57,7 @@ class SignedEventMapper(Mapper[UUID]):
             originator_id=stored.originator_id,
             originator_version=stored.originator_version,
             topic=stored.topic,
-            state=canonical_json(json.loads(stored.state)),
+            state=canonical_json_text(stored.state),
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
@@ -65,6 +69,12 @@ class SignedEventMapper(Mapper[UUID]):
                 f"event {stored_event.originator_id} version "
                 f"{stored_event.originator_version} failed verification: {exc}"
             ) from exc
+        if self._digests is not None:
+            self._digests.remember(
+                stored_event.originator_id,
+                stored_event.originator_version,
+                envelope_digest(stored_event.state),
+            )
         state: Any = payload.state
         unsigned = StoredEvent(
             originator_id=stored_event.originator_id,

@@ -24,11 +24,13 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from ledger.digest_cache import DigestCache
 from ledger.keystore import KeyStore
 from ledger.log_entries import LogEntry
 from ledger.mapper import SignedEventMapper
 from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
-from ledger.sealing import Sealer
+from ledger.sealing import SealedEvent, Sealer
+from ledger.signed_event import envelope_digest
 
 __all__ = ["SignedPostgresApplicationRecorder", "SignedPostgresFactory"]
 
@@ -42,6 +44,7 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         *,
         events_table_name: str = EVENTS_TABLE,
         sealer: Sealer | None = None,
+        digests: DigestCache | None = None,
     ) -> None:
         if datastore.enable_db_functions:
             raise ValueError("POSTGRES_ENABLE_DB_FUNCTIONS bypasses the ledger's write lock")
@@ -49,49 +52,72 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         if sealer is None:
             raise ValueError("a signed recorder needs a sealer")
         self.sealer = sealer
+        self.digests = digests or DigestCache()
         schema = Identifier(datastore.schema)
         self._select_state = SQL(
             "SELECT state FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
         ).format(schema, Identifier(events_table_name))
-        self._next_leaf_index = SQL(
-            "SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {}.{}"
-        ).format(schema, Identifier(LEAVES_TABLE))
-        self._insert_leaf = SQL(
-            "INSERT INTO {}.{} (leaf_index, originator_id, originator_version, leaf_hash) "
-            "VALUES (%s, %s, %s, %s)"
-        ).format(schema, Identifier(LEAVES_TABLE))
+        # The server numbers the leaves from MAX + 1 under the table lock: dense, in commit
+        # order, and without a round trip to read the next index first.
+        self._insert_leaves = SQL(
+            "INSERT INTO {schema}.{leaves} "
+            "(leaf_index, originator_id, originator_version, leaf_hash) "
+            "SELECT head.next + batch.position - 1, batch.id, batch.version, batch.hash "
+            "FROM (SELECT COALESCE(MAX(leaf_index) + 1, 0) AS next FROM {schema}.{leaves}) head, "
+            "unnest(%s::uuid[], %s::bigint[], %s::bytea[]) "
+            "WITH ORDINALITY AS batch(id, version, hash, position)"
+        ).format(schema=schema, leaves=Identifier(LEAVES_TABLE))
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert events and their leaves in one transaction; remember what was committed."""
+        sealed: list[SealedEvent] = []
+        notification_ids: Sequence[int] | None = super().insert_events(
+            stored_events, sealed=sealed, **kwargs
+        )
+        for event in sealed:
+            self.digests.remember(
+                event.stored.originator_id, event.stored.originator_version, event.digest
+            )
+        return notification_ids
 
     def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        sealed: list[SealedEvent] | None = None,
+        **kwargs: Any,
     ) -> None:
         self._lock_table(curs)
         self._notify_channel(curs)
         with curs.connection.cursor() as side:
-            side.execute(self._next_leaf_index)
-            row = side.fetchone()
-            assert row is not None
-            next_leaf_index = int(row["n"])
 
-            def stored_state(originator_id: UUID | str, version: int) -> bytes | None:
+            def previous_digest(originator_id: UUID | str, version: int) -> str | None:
+                remembered = self.digests.get(originator_id, version)
+                if remembered is not None:
+                    return remembered
                 side.execute(self._select_state, (originator_id, version))
                 found = side.fetchone()
-                return None if found is None else bytes(found["state"])
+                return None if found is None else envelope_digest(bytes(found["state"]))
 
-            sealed = self.sealer.seal(
-                stored_events, stored_state=stored_state, next_leaf_index=next_leaf_index
-            )
-            # The library reads the notification ids from ``curs`` afterwards: insert the
-            # events on it last, and the leaves on the side cursor.
-            side.executemany(
-                self._insert_leaf,
-                [
-                    (s.leaf_index, s.stored.originator_id, s.stored.originator_version, s.leaf_hash)
-                    for s in sealed
-                ],
+            batch = self.sealer.seal(stored_events, previous_digest=previous_digest)
+            # The library reads the notification ids from ``curs`` afterwards: the leaves go
+            # on the side cursor, the events last on ``curs``.
+            side.execute(
+                self._insert_leaves,
+                (
+                    [s.stored.originator_id for s in batch],
+                    [s.stored.originator_version for s in batch],
+                    [s.leaf_hash for s in batch],
+                ),
             )
         PostgresAggregateRecorder._insert_stored_events(
-            self, curs, [s.stored for s in sealed], **kwargs
+            self, curs, [s.stored for s in batch], **kwargs
         )
+        if sealed is not None:
+            sealed[:] = batch  # a retried attempt replaces what a failed one sealed
 
     def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
         """Leaves from ``start`` in index order, each with its stored event if present."""
@@ -161,6 +187,7 @@ class SignedPostgresFactory(PostgresFactory):
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         self.keystore: KeyStore = KeyStore.from_environment(self.env)
+        self.digests = DigestCache()
 
     def mapper(
         self,
@@ -170,6 +197,7 @@ class SignedPostgresFactory(PostgresFactory):
         return SignedEventMapper(
             transcoder=transcoder or self.transcoder(),
             keyring=self.keystore.event_keyring,
+            digests=self.digests,
         )
 
     def application_recorder(self) -> ApplicationRecorder:
@@ -177,6 +205,7 @@ class SignedPostgresFactory(PostgresFactory):
             datastore=self.datastore,
             events_table_name=EVENTS_TABLE,
             sealer=Sealer(self.keystore.event_signer),
+            digests=self.digests,
         )
 
     def env_create_table(self) -> bool:

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.canonical import canonical_json
+from ledger.canonical import json_string
 from ledger.dsse import Envelope, sign_envelope
 from ledger.errors import VerificationError
 from ledger.keys import Keyring, Signer
@@ -46,16 +46,15 @@ class EventPayload:
 def sign_event(stored: StoredEvent, prev: str | None, signer: Signer) -> StoredEvent:
     """Return ``stored`` with its state replaced by the signed envelope bytes.
 
-    ``stored.state`` must be the JSON bytes of the event's state.
+    ``stored.state`` must be canonical JSON (``SignedEventMapper`` writes it so); it is placed
+    in the payload verbatim, which keeps the payload canonical without re-encoding it.
     """
-    payload = canonical_json(
-        {
-            "aggregate_id": _id_text(stored.originator_id),
-            "version": stored.originator_version,
-            "topic": stored.topic,
-            "state": json.loads(stored.state),
-            "prev": prev,
-        }
+    payload = b'{"aggregate_id":%s,"prev":%s,"state":%s,"topic":%s,"version":%d}' % (
+        json_string(_id_text(stored.originator_id)),
+        b"null" if prev is None else json_string(prev),
+        stored.state,
+        json_string(stored.topic),
+        stored.originator_version,
     )
     envelope = sign_envelope(payload, PAYLOAD_TYPE, signer)
     return StoredEvent(

@@ -28,11 +28,13 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType
 
+from ledger.digest_cache import DigestCache
 from ledger.keystore import KeyStore
 from ledger.log_entries import LogEntry
 from ledger.mapper import SignedEventMapper
 from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
-from ledger.sealing import Sealer
+from ledger.sealing import SealedEvent, Sealer
+from ledger.signed_event import envelope_digest
 
 __all__ = ["SignedSQLiteApplicationRecorder", "SignedSQLiteFactory"]
 
@@ -46,55 +48,66 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         events_table_name: str = EVENTS_TABLE,
         *,
         sealer: Sealer | None = None,
+        digests: DigestCache | None = None,
     ) -> None:
         super().__init__(datastore, events_table_name)
         if sealer is None:
             raise ValueError("a signed recorder needs a sealer")
         self.sealer = sealer
+        self.digests = digests or DigestCache()
+        self._select_state = (
+            f"SELECT state FROM {events_table_name} WHERE originator_id=? AND originator_version=?"
+        )
+        self._insert_leaf = (
+            f"INSERT INTO {LEAVES_TABLE} (leaf_index, originator_id, originator_version, leaf_hash)"
+            f" VALUES ((SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM {LEAVES_TABLE}), ?, ?, ?)"
+        )
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """Insert events and their leaves in one transaction that holds the write lock."""
+        sealed: list[SealedEvent] = []
         with (
             self.datastore.get_connection(commit=True) as connection,
             _ImmediateTransaction(connection, commit=True) as cursor,
             cursor,
         ):
-            return self._insert_events(cursor, stored_events, **kwargs)
+            notification_ids = self._insert_events(cursor, stored_events, sealed=sealed, **kwargs)
+        for event in sealed:
+            self.digests.remember(
+                event.stored.originator_id, event.stored.originator_version, event.digest
+            )
+        return notification_ids
 
     def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        sealed: list[SealedEvent] | None = None,
+        **kwargs: Any,
     ) -> Sequence[int] | None:
-        c.execute(f"SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM {LEAVES_TABLE}")
-        next_leaf_index = int(c.fetchone()[0])
-
-        def stored_state(originator_id: UUID | str, version: int) -> bytes | None:
-            c.execute(
-                f"SELECT state FROM {self.events_table_name} "
-                "WHERE originator_id=? AND originator_version=?",
-                (_id(originator_id), version),
-            )
+        def previous_digest(originator_id: UUID | str, version: int) -> str | None:
+            remembered = self.digests.get(originator_id, version)
+            if remembered is not None:
+                return remembered
+            c.execute(self._select_state, (_id(originator_id), version))
             row = c.fetchone()
-            return None if row is None else bytes(row[0])
+            return None if row is None else envelope_digest(bytes(row[0]))
 
-        sealed = self.sealer.seal(
-            stored_events, stored_state=stored_state, next_leaf_index=next_leaf_index
-        )
-        notification_ids = super()._insert_events(c, [s.stored for s in sealed], **kwargs)
+        batch = self.sealer.seal(stored_events, previous_digest=previous_digest)
+        notification_ids = super()._insert_events(c, [s.stored for s in batch], **kwargs)
+        # Each leaf takes the next index inside the write lock: dense, in commit order.
         c.executemany(
-            f"INSERT INTO {LEAVES_TABLE} "
-            "(leaf_index, originator_id, originator_version, leaf_hash) VALUES (?,?,?,?)",
+            self._insert_leaf,
             [
-                (
-                    s.leaf_index,
-                    _id(s.stored.originator_id),
-                    s.stored.originator_version,
-                    s.leaf_hash,
-                )
-                for s in sealed
+                (_id(s.stored.originator_id), s.stored.originator_version, s.leaf_hash)
+                for s in batch
             ],
         )
+        if sealed is not None:
+            sealed.extend(batch)
         return notification_ids
 
     def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
@@ -150,6 +163,7 @@ class SignedSQLiteFactory(SQLiteFactory):
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         self.keystore: KeyStore = KeyStore.from_environment(self.env)
+        self.digests = DigestCache()
 
     def mapper(
         self,
@@ -159,6 +173,7 @@ class SignedSQLiteFactory(SQLiteFactory):
         return SignedEventMapper(
             transcoder=transcoder or self.transcoder(),
             keyring=self.keystore.event_keyring,
+            digests=self.digests,
         )
 
     def application_recorder(self) -> ApplicationRecorder:
@@ -166,6 +181,7 @@ class SignedSQLiteFactory(SQLiteFactory):
             datastore=self.datastore,
             events_table_name=EVENTS_TABLE,
             sealer=Sealer(self.keystore.event_signer),
+            digests=self.digests,
         )
 
     def env_create_table(self) -> bool:

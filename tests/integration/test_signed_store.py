@@ -19,11 +19,14 @@ from api.database import Database
 from api.settings import Settings
 from domain.application import GovernanceApplication
 from domain.dataset import Dataset
+from ledger.digest_cache import DigestCache
 from ledger.errors import VerificationError
 from ledger.keys import keyid_of, public_key_from_pem
 from ledger.keystore import KeyStore
 from ledger.merkle import leaf_hash
+from ledger.postgres import SignedPostgresApplicationRecorder
 from ledger.signed_event import PAYLOAD_TYPE
+from ledger.sqlite import SignedSQLiteApplicationRecorder
 from ledger.verification import Report, verify_store
 from tests.conftest import initialise, make_settings
 from tests.integration.raw_access import RawAccess, raw_access_for
@@ -117,6 +120,31 @@ class SignedStoreContract:
         for version in (2, 3, 4):
             expected = hashlib.sha256(raw.state(dataset_id, version - 1)).hexdigest()
             assert payload_of(raw.state(dataset_id, version))["prev"] == expected
+
+    def test_chains_to_the_stored_envelope_when_its_digest_is_not_remembered(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        dataset_id = add_versions(ledger.application, "credit", 1)
+        dataset = ledger.application.get_dataset(dataset_id)
+        recorder = ledger.application.recorder
+        assert isinstance(
+            recorder, SignedSQLiteApplicationRecorder | SignedPostgresApplicationRecorder
+        )
+        recorder.digests = DigestCache()  # as after a restart, or an eviction
+
+        dataset.add_version(
+            digest="sha256:" + "2" * 64,
+            row_count=7,
+            columns=["a"],
+            protected_attributes=[],
+            sensitivity="public",
+            actor="steward",
+        )
+        ledger.application.save(dataset)
+
+        expected = hashlib.sha256(raw.state(dataset_id, 2)).hexdigest()
+        assert payload_of(raw.state(dataset_id, 3))["prev"] == expected
+        assert self.verify(ledger).intact
 
     def test_numbers_leaves_densely_in_commit_order_with_rfc6962_hashes(
         self, ledger: Ledger, raw: RawAccess

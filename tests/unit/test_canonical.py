@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.canonical import canonical_json
+from ledger.canonical import canonical_json, canonical_json_text
 from ledger.errors import CanonicalizationError
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -251,3 +251,33 @@ def test_is_a_fixed_point_of_parsing_as_doubles_and_recanonicalising(value: obje
     # Parse every number as a double, as JSON.parse does: 2.0**53 is written "9007199254740992",
     # which Python's default parser would read back as an (unsafe) int.
     assert canonical_json(json.loads(once, parse_int=float)) == once
+
+
+@given(json_values)
+def test_canonicalising_json_text_equals_canonicalising_its_value(value: object) -> None:
+    text = json.dumps(value, ensure_ascii=True).encode()
+
+    assert canonical_json_text(text) == canonical_json(json.loads(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b'{"b": 1, "a": [true, null, "x"]}', b'{"a":[true,null,"x"],"b":1}'),
+        (b'{"n": 1.0, "m": 1e21}', b'{"m":1e+21,"n":1}'),
+        (b'{"\\ud83d\\ude00": 1, "\\ufb33": 2}', '{"\U0001f600":1,"\ufb33":2}'.encode()),
+        (b'{"big": 9007199254740993}', None),
+    ],
+    ids=["sorted-compact", "doubles", "utf16-key-order", "unsafe-integer"],
+)
+def test_canonicalises_json_text(text: bytes, expected: bytes | None) -> None:
+    if expected is None:
+        with pytest.raises(CanonicalizationError, match="safe range"):
+            canonical_json_text(text)
+    else:
+        assert canonical_json_text(text) == expected
+
+
+def test_refuses_json_text_that_is_not_json() -> None:
+    with pytest.raises(CanonicalizationError, match="not JSON"):
+        canonical_json_text(b"{not json")

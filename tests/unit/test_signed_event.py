@@ -30,7 +30,7 @@ def payload_of(event: StoredEvent) -> dict[str, object]:
     return document
 
 
-def no_stored_events(originator_id: UUID | str, version: int) -> bytes | None:
+def no_stored_events(originator_id: UUID | str, version: int) -> str | None:
     return None
 
 
@@ -156,9 +156,7 @@ def test_refuses_a_stored_state_that_is_not_an_envelope(keyring: Keyring) -> Non
 
 
 def test_seals_version_1_with_no_previous_event(signer: Signer) -> None:
-    (sealed,) = Sealer(lambda: signer).seal(
-        [stored(uuid4(), 1)], stored_state=no_stored_events, next_leaf_index=0
-    )
+    (sealed,) = Sealer(lambda: signer).seal([stored(uuid4(), 1)], previous_digest=no_stored_events)
 
     assert payload_of(sealed.stored)["prev"] is None
 
@@ -168,8 +166,7 @@ def test_chains_an_event_to_the_previous_event_of_its_batch(signer: Signer) -> N
 
     first, second, third = Sealer(lambda: signer).seal(
         [stored(aggregate_id, 1), stored(aggregate_id, 2), stored(aggregate_id, 3)],
-        stored_state=no_stored_events,
-        next_leaf_index=0,
+        previous_digest=no_stored_events,
     )
 
     assert payload_of(second.stored)["prev"] == envelope_digest(first.stored.state)
@@ -181,8 +178,7 @@ def test_chains_each_aggregate_separately_within_a_batch(signer: Signer) -> None
 
     one_1, other_1, one_2, other_2 = Sealer(lambda: signer).seal(
         [stored(one, 1), stored(other, 1), stored(one, 2), stored(other, 2)],
-        stored_state=no_stored_events,
-        next_leaf_index=0,
+        previous_digest=no_stored_events,
     )
 
     assert payload_of(one_2.stored)["prev"] == envelope_digest(one_1.stored.state)
@@ -194,14 +190,14 @@ def test_chains_a_continuing_version_to_the_stored_envelope(signer: Signer) -> N
     previous_envelope = b'{"stored":"envelope of version 4"}'
     looked_up = []
 
-    def stored_state(originator_id: UUID | str, version: int) -> bytes | None:
+    def previous_digest(originator_id: UUID | str, version: int) -> str | None:
         looked_up.append((originator_id, version))
-        return previous_envelope if (originator_id, version) == (aggregate_id, 4) else None
+        if (originator_id, version) == (aggregate_id, 4):
+            return envelope_digest(previous_envelope)
+        return None
 
     five, six = Sealer(lambda: signer).seal(
-        [stored(aggregate_id, 5), stored(aggregate_id, 6)],
-        stored_state=stored_state,
-        next_leaf_index=10,
+        [stored(aggregate_id, 5), stored(aggregate_id, 6)], previous_digest=previous_digest
     )
 
     assert payload_of(five.stored)["prev"] == hashlib.sha256(previous_envelope).hexdigest()
@@ -213,25 +209,19 @@ def test_refuses_to_seal_a_version_whose_predecessor_is_not_stored(signer: Signe
     aggregate_id = uuid4()
 
     with pytest.raises(StoreError, match=f"aggregate {aggregate_id} has no version 2 .* version 3"):
-        Sealer(lambda: signer).seal(
-            [stored(aggregate_id, 3)], stored_state=no_stored_events, next_leaf_index=0
-        )
+        Sealer(lambda: signer).seal([stored(aggregate_id, 3)], previous_digest=no_stored_events)
 
 
-def test_numbers_leaves_from_the_next_leaf_index(signer: Signer) -> None:
+def test_reports_each_envelope_digest_for_the_next_event_to_chain_to(signer: Signer) -> None:
     sealed = Sealer(lambda: signer).seal(
-        [stored(uuid4(), 1), stored(uuid4(), 1), stored(uuid4(), 1)],
-        stored_state=no_stored_events,
-        next_leaf_index=42,
+        [stored(uuid4(), 1), stored(uuid4(), 1)], previous_digest=no_stored_events
     )
 
-    assert [s.leaf_index for s in sealed] == [42, 43, 44]
+    assert [s.digest for s in sealed] == [envelope_digest(s.stored.state) for s in sealed]
 
 
 def test_a_leaf_hash_is_the_rfc_6962_hash_of_the_stored_envelope(signer: Signer) -> None:
-    (sealed,) = Sealer(lambda: signer).seal(
-        [stored(uuid4(), 1)], stored_state=no_stored_events, next_leaf_index=0
-    )
+    (sealed,) = Sealer(lambda: signer).seal([stored(uuid4(), 1)], previous_digest=no_stored_events)
 
     assert sealed.leaf_hash == leaf_hash(sealed.stored.state)
     assert sealed.leaf_hash == hashlib.sha256(b"\x00" + sealed.stored.state).digest()
@@ -241,8 +231,7 @@ def test_sealed_events_open_with_the_signers_keyring(signer: Signer, keyring: Ke
     aggregate_id = uuid4()
     sealed = Sealer(lambda: signer).seal(
         [stored(aggregate_id, 1, b'{"x":1}'), stored(aggregate_id, 2, b'{"x":2}')],
-        stored_state=no_stored_events,
-        next_leaf_index=0,
+        previous_digest=no_stored_events,
     )
 
     states = [open_event(s.stored, keyring).state for s in sealed]
@@ -261,6 +250,6 @@ def test_loads_the_signer_once_and_only_when_first_sealing(signer: Signer) -> No
     assert loads == []
 
     for _ in range(2):
-        sealer.seal([stored(uuid4(), 1)], stored_state=no_stored_events, next_leaf_index=0)
+        sealer.seal([stored(uuid4(), 1)], previous_digest=no_stored_events)
 
     assert loads == [1]

@@ -15,6 +15,7 @@ from ledger.keys import Keyring, Signer
 from ledger.log_entries import LogEntry, LogSource
 from ledger.merkle import leaf_hash
 from ledger.sealing import SealedEvent, Sealer
+from ledger.signed_event import envelope_digest
 from ledger.verification import Problem, Report, verify_store
 
 TOPIC = "domain.model:Model.Changed"
@@ -52,24 +53,24 @@ class FakeLogSource:
                 )
                 for aggregate_id, version in events
             ],
-            stored_state=self.stored_state,
-            next_leaf_index=len(self.entries),
+            previous_digest=self.previous_digest,
         )
+        first_index = len(self.entries)
         self.entries.extend(
             LogEntry(
-                leaf_index=s.leaf_index,
+                leaf_index=first_index + position,
                 leaf_hash=s.leaf_hash,
                 originator_id=s.stored.originator_id,  # type: ignore[arg-type]
                 originator_version=s.stored.originator_version,
                 stored=s.stored,
             )
-            for s in sealed
+            for position, s in enumerate(sealed)
         )
 
-    def stored_state(self, originator_id: UUID | str, version: int) -> bytes | None:
+    def previous_digest(self, originator_id: UUID | str, version: int) -> str | None:
         for entry in self.entries:
             if (entry.originator_id, entry.originator_version) == (originator_id, version):
-                return entry.stored.state if entry.stored else None
+                return envelope_digest(entry.stored.state) if entry.stored else None
         return None
 
     def entry(self, leaf_index: int) -> LogEntry:
@@ -309,8 +310,7 @@ def test_reports_a_chain_broken_by_a_re_signed_event(
                 originator_id=model, originator_version=2, topic=TOPIC, state=b'{"version":99}'
             )
         ],
-        stored_state=source.stored_state,
-        next_leaf_index=2,
+        previous_digest=source.previous_digest,
     )
     source.replace_state(2, rewritten[0].stored.state)
     source.replace(2, leaf_hash=rewritten[0].leaf_hash)
