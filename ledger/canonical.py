@@ -32,37 +32,52 @@ def canonical_json(value: object) -> bytes:
 def canonical_json_text(text: bytes) -> bytes:
     """Return the RFC 8785 canonical form of JSON text.
 
-    Values without numbers outside the integers and without characters at or above U+E000
-    (where UTF-16 and code point order differ) take the C-accelerated ``json.dumps`` path,
-    which writes exactly the canonical form for them; everything else goes the general way.
+    Values without numbers outside the safe integers and without characters at or above U+E000
+    (where UTF-16 and code point order differ) take the C-accelerated ``json`` path, which
+    writes exactly the canonical form for them; everything else goes the general way.
     """
-    general = False
-
-    def parse_float(literal: str) -> float:
-        nonlocal general
-        general = True
-        return float(literal)
-
-    def parse_int(literal: str) -> int:
-        nonlocal general
-        number = int(literal)
-        general = general or abs(number) > _MAX_SAFE_INTEGER
-        return number
-
     try:
-        value = json.loads(text, parse_float=parse_float, parse_int=parse_int)
+        value = _PLAIN_DECODER.decode(text.decode("utf-8"))
+    except _NotPlainError:
+        return canonical_json(_parse(text))
     except ValueError as exc:
         raise CanonicalizationError(f"not JSON: {exc}") from exc
-    if not general:
-        try:
-            fast = json.dumps(
-                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            ).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise CanonicalizationError(f"string is not valid Unicode: {exc}") from exc
-        if max(fast, default=0) < 0xEE:  # no UTF-8 sequence for U+E000 or above
-            return fast
-    return canonical_json(value)
+    try:
+        fast = _PLAIN_ENCODER.encode(value).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError(f"string is not valid Unicode: {exc}") from exc
+    if max(fast, default=0) >= 0xEE:  # a UTF-8 sequence for U+E000 or above
+        return canonical_json(value)
+    return fast
+
+
+class _NotPlainError(Exception):
+    """The JSON text holds a number the plain path cannot write canonically."""
+
+
+def _refuse_float(_: str) -> float:
+    raise _NotPlainError
+
+
+def _safe_int(literal: str) -> int:
+    number = int(literal)
+    if abs(number) > _MAX_SAFE_INTEGER:
+        raise _NotPlainError
+    return number
+
+
+def _parse(text: bytes) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise CanonicalizationError(f"not JSON: {exc}") from exc
+
+
+_PLAIN_DECODER = json.JSONDecoder(
+    parse_float=_refuse_float, parse_int=_safe_int, parse_constant=_refuse_float
+)
+_PLAIN_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_STRING_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def json_string(value: str) -> bytes:
@@ -112,7 +127,7 @@ def _write_object(value: Mapping[object, object], out: list[str]) -> None:
 
 
 def _string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _STRING_ENCODER.encode(value)
 
 
 def _integer(value: int) -> str:

@@ -30,7 +30,7 @@ class DigestCache:
             digest = self._digests.get(key)
             if digest is not None:
                 self._digests.move_to_end(key)
-            return digest
+        return digest
 
     def remember(self, aggregate_id: UUID | str, version: int, digest: str) -> None:
         """Remember the digest of an envelope that is committed."""

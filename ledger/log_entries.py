@@ -30,5 +30,8 @@ class LogSource(Protocol):
     def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
         """Leaves with ``leaf_index >= start`` in index order, at most ``limit``."""
 
+    def count_events(self) -> int:
+        """The number of stored events."""
+
     def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
         """Stored events that no leaf names, in insertion order, skipping ``offset``."""

@@ -136,6 +136,17 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(statement, (start, limit))
             return [_log_entry(row) for row in curs.fetchall()]
 
+    def count_events(self) -> int:
+        """The number of stored events."""
+        statement = SQL("SELECT count(*) AS n FROM {}.{}").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement)
+            row = curs.fetchone()
+            assert row is not None
+            return int(row["n"])
+
     def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
         """Stored events that no leaf names, in insertion order."""
         statement = SQL(

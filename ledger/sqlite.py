@@ -35,6 +35,7 @@ from ledger.mapper import SignedEventMapper
 from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
 from ledger.sealing import SealedEvent, Sealer
 from ledger.signed_event import envelope_digest
+from ledger.sqlite_connections import use_statement_cache
 
 __all__ = ["SignedSQLiteApplicationRecorder", "SignedSQLiteFactory"]
 
@@ -99,13 +100,13 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         batch = self.sealer.seal(stored_events, previous_digest=previous_digest)
         notification_ids = super()._insert_events(c, [s.stored for s in batch], **kwargs)
         # Each leaf takes the next index inside the write lock: dense, in commit order.
-        c.executemany(
-            self._insert_leaf,
-            [
-                (_id(s.stored.originator_id), s.stored.originator_version, s.leaf_hash)
-                for s in batch
-            ],
-        )
+        leaves = [
+            (_id(s.stored.originator_id), s.stored.originator_version, s.leaf_hash) for s in batch
+        ]
+        if len(leaves) == 1:
+            c.execute(self._insert_leaf, leaves[0])
+        else:
+            c.executemany(self._insert_leaf, leaves)
         if sealed is not None:
             sealed.extend(batch)
         return notification_ids
@@ -123,6 +124,12 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 (start, limit),
             )
             return [_log_entry(row) for row in c.fetchall()]
+
+    def count_events(self) -> int:
+        """The number of stored events."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT count(*) FROM {self.events_table_name}")
+            return int(c.fetchone()[0])
 
     def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
         """Stored events that no leaf names, in insertion order."""
@@ -162,6 +169,7 @@ class SignedSQLiteFactory(SQLiteFactory):
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
+        use_statement_cache(self.datastore)
         self.keystore: KeyStore = KeyStore.from_environment(self.env)
         self.digests = DigestCache()
 

@@ -6,7 +6,10 @@ Create Date: 2026-11-27
 
 ``ledger_events`` has exactly the columns eventsourcing 9.5's application recorders expect
 (the state column holds the DSSE envelope). ``ledger_leaves`` is the transparency log's dense
-leaf index. Both refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) by trigger.
+leaf index. It has no unique index on the event it names: every index costs each single-event
+commit another page, and a second leaf for one event is caught by verification (its version
+does not advance the aggregate's chain). Both tables refuse UPDATE and DELETE (and TRUNCATE on
+PostgreSQL) by trigger.
 """
 
 from __future__ import annotations
@@ -28,8 +31,7 @@ _SQLITE_UP = [
     "CREATE TABLE ledger_leaves ("
     " leaf_index INTEGER PRIMARY KEY CHECK (leaf_index >= 0),"
     " originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL,"
-    " leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32),"
-    " UNIQUE (originator_id, originator_version))",
+    " leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32))",
     *(
         f"CREATE TRIGGER {table}_refuse_{operation.lower()} BEFORE {operation} ON {table} "
         f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {operation} refused'); END"
@@ -49,8 +51,7 @@ _POSTGRES_UP = [
     "CREATE TABLE ledger_leaves ("
     " leaf_index bigint PRIMARY KEY CHECK (leaf_index >= 0),"
     " originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
-    " leaf_hash bytea NOT NULL CHECK (octet_length(leaf_hash) = 32),"
-    " UNIQUE (originator_id, originator_version))",
+    " leaf_hash bytea NOT NULL CHECK (octet_length(leaf_hash) = 32))",
     "CREATE FUNCTION govledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$"
     " BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP"
     " USING ERRCODE = 'integrity_constraint_violation'; END $$",

@@ -35,6 +35,9 @@ class FakeLogSource:
         ordered = sorted(self.entries, key=lambda entry: entry.leaf_index)
         return [entry for entry in ordered if entry.leaf_index >= start][:limit]
 
+    def count_events(self) -> int:
+        return sum(e.stored is not None for e in self.entries) + len(self.unlogged)
+
     def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
         self.unlogged_pages.append((offset, limit))
         return self.unlogged[offset : offset + limit]
