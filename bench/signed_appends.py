@@ -227,7 +227,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--batch-events", type=int, default=20000, help="per side and round, 100 per transaction"
     )
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds per engine")
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved rounds per engine")
     parser.add_argument(
         "--statistic", choices=("median", "best"), default="median", help="of the rounds' rates"
     )

@@ -381,3 +381,16 @@ def test_reads_unlogged_events_in_pages_and_reports_each_once(
         (str(o.originator_id), None) for o in orphans
     ]
     assert store.unlogged_pages == [(0, 2), (2, 2), (4, 2), (5, 2)]
+
+
+def test_reports_a_second_leaf_for_an_event_that_already_has_one(
+    source: FakeLogSource, keyring: Keyring, model: UUID
+) -> None:
+    duplicate = dataclasses.replace(source.entry(5), leaf_index=6)
+    source.entries.append(duplicate)
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(6, str(model), 4, "follows version 4 in the log; expected version 5")
+    ]
