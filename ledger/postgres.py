@@ -67,6 +67,11 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "unnest(%s::uuid[], %s::bigint[], %s::bytea[]) "
             "WITH ORDINALITY AS batch(id, version, hash, position)"
         ).format(schema=schema, leaves=Identifier(LEAVES_TABLE))
+        self._insert_leaf = SQL(
+            "INSERT INTO {schema}.{leaves} "
+            "(leaf_index, originator_id, originator_version, leaf_hash) "
+            "SELECT COALESCE(MAX(leaf_index) + 1, 0), %s, %s, %s FROM {schema}.{leaves}"
+        ).format(schema=schema, leaves=Identifier(LEAVES_TABLE))
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -105,19 +110,29 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             batch = self.sealer.seal(stored_events, previous_digest=previous_digest)
             # The library reads the notification ids from ``curs`` afterwards: the leaves go
             # on the side cursor, the events last on ``curs``.
-            side.execute(
-                self._insert_leaves,
-                (
-                    [s.stored.originator_id for s in batch],
-                    [s.stored.originator_version for s in batch],
-                    [s.leaf_hash for s in batch],
-                ),
-            )
+            self._write_leaves(side, batch)
         PostgresAggregateRecorder._insert_stored_events(
             self, curs, [s.stored for s in batch], **kwargs
         )
         if sealed is not None:
             sealed[:] = batch  # a retried attempt replaces what a failed one sealed
+
+    def _write_leaves(self, curs: Cursor[DictRow], batch: Sequence[SealedEvent]) -> None:
+        if len(batch) == 1:
+            (only,) = batch
+            curs.execute(
+                self._insert_leaf,
+                (only.stored.originator_id, only.stored.originator_version, only.leaf_hash),
+            )
+            return
+        curs.execute(
+            self._insert_leaves,
+            (
+                [s.stored.originator_id for s in batch],
+                [s.stored.originator_version for s in batch],
+                [s.leaf_hash for s in batch],
+            ),
+        )
 
     def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
         """Leaves from ``start`` in index order, each with its stored event if present."""
