@@ -1,50 +1,47 @@
 """The ``govledger`` command line.
 
-Exit status: 0 success; 1 an integrity failure (``verify``); 2 a usage or configuration error.
-Errors are one line on stderr naming what to fix, never a traceback.
+Exit status: 0 success; 1 an integrity failure (``verify``, ``checkpoint``, ``verify-proof``);
+2 a usage or configuration error. Errors are one line on stderr naming what to fix, never a
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
-from api import migrations
-from api.composition import keystore_for, open_ledger
-from api.database import parse_database_url
-from api.demo import run_demo
+from api import commands, log_commands
+from api.commands import EXIT_INTEGRITY, EXIT_USAGE
 from api.errors import ConfigurationError
 from api.settings import Settings
 from domain.errors import DomainError
-from ledger.errors import KeyStoreError, LedgerError, StoreError, VerificationError
-from ledger.verification import verify_store
+from ledger.errors import LedgerError, VerificationError
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_INTEGRITY, EXIT_USAGE = 0, 1, 2
+Handler = Callable[[Settings, argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    parser = _parser()
-    arguments = parser.parse_args(argv)
+    arguments = _parser().parse_args(argv)
+    _report_alarms()
     try:
-        settings = _settings(arguments)
-        status: int = arguments.handler(settings, arguments)
-    except ConfigurationError as exc:
-        return _fail(str(exc), EXIT_USAGE)
-    except (KeyStoreError, StoreError) as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        if arguments.offline is not None:
+            status: int = arguments.offline(arguments)
+        else:
+            status = arguments.handler(_settings(arguments), arguments)
     except VerificationError as exc:
         return _fail(
             f"integrity failure: {exc}; run `govledger verify` for a full report", EXIT_INTEGRITY
         )
-    except (DomainError, LedgerError) as exc:
+    except (ConfigurationError, DomainError, LedgerError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except PersistenceError as exc:
         return _fail(
@@ -65,79 +62,18 @@ def _settings(arguments: argparse.Namespace) -> Settings:
         raise ConfigurationError(f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
 
 
+def _report_alarms() -> None:
+    """Show the ledger's alarms (refused checkpoints) on stderr, once, as they happen."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("govledger: ALARM: %(message)s"))
+    alarms = logging.getLogger("govledger.alarm")
+    alarms.handlers[:] = [handler]
+    alarms.propagate = False
+
+
 def _fail(message: str, status: int) -> int:
     print(f"govledger: error: {message}", file=sys.stderr)
     return status
-
-
-def _init(settings: Settings, _: argparse.Namespace) -> int:
-    database = parse_database_url(settings.database_url)
-    if database.engine == "sqlite" and database.sqlite_path is not None:
-        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    database.check_reachable(create=True)
-    keystore = keystore_for(settings)
-    created = keystore.create_missing()
-    keystore.event_signer()  # refuse a passphrase that does not open existing keys
-    keystore.log_signer()
-    migrations.upgrade(database)
-    print(f"database {database.describe()} is at schema {migrations.head_revision()}")
-    for keyid in created:
-        print(f"created key {keyid}")
-    print(f"keys in {settings.home / 'keys'} (public keys in {settings.home / 'keys' / 'public'})")
-    return EXIT_OK
-
-
-def _demo(settings: Settings, arguments: argparse.Namespace) -> int:
-    ledger = open_ledger(settings)
-    try:
-        result = run_demo(ledger.application)
-        print(
-            f"recorded dataset german-credit ({result.dataset_id}) version {result.version}: "
-            f"{result.rows} rows, {result.digest}"
-        )
-    finally:
-        ledger.close()
-    return _verify(settings, arguments)
-
-
-def _verify(settings: Settings, arguments: argparse.Namespace) -> int:
-    ledger = open_ledger(settings)
-    try:
-        report = verify_store(ledger.log, ledger.keyring())
-    finally:
-        ledger.close()
-    if getattr(arguments, "json", False):
-        document = {
-            "intact": report.intact,
-            "leaves": report.leaves,
-            "keyids": sorted(report.keyids),
-            "problems": [
-                {
-                    "leaf_index": p.leaf_index,
-                    "aggregate_id": p.aggregate_id,
-                    "version": p.version,
-                    "reason": p.reason,
-                }
-                for p in report.problems
-            ],
-        }
-        print(json.dumps(document, indent=2))
-    elif report.intact:
-        print(
-            f"ledger intact: {report.leaves} events, signatures and chains verified "
-            f"({len(report.keyids)} signing key(s))"
-        )
-    else:
-        print(f"ledger NOT intact: {len(report.problems)} problem(s) in {report.leaves} leaves")
-        for problem in report.problems:
-            print(f"  {problem}")
-    return EXIT_OK if report.intact else EXIT_INTEGRITY
-
-
-def _rotate_key(settings: Settings, _: argparse.Namespace) -> int:
-    signer = keystore_for(settings).rotate_event_signer()
-    print(f"new event-signing key {signer.keyid}; earlier public keys stay published")
-    return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -148,21 +84,44 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--db", metavar="URL", help="database URL (overrides GOVLEDGER_DATABASE_URL)"
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands_ = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(
-        name: str, handler: Callable[[Settings, argparse.Namespace], int], text: str
-    ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, parents=[common], help=text, description=text)
-        sub.set_defaults(handler=handler)
+    def add(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
+        sub = commands_.add_parser(name, parents=[common], help=text, description=text)
+        sub.set_defaults(handler=handler, offline=None)
         return sub
 
-    add("init", _init, "migrate the schema and create the service and log keys if missing")
-    demo = add("demo", _demo, "record a few signed events, then verify the ledger")
+    add("init", commands.init, "migrate the schema and create the service and log keys if missing")
+    demo = add("demo", commands.demo, "record a few signed events, checkpoint, then verify")
     demo.add_argument("--json", action="store_true", help="print the verify report as JSON")
-    verify = add("verify", _verify, "verify every signature, chain and leaf of the ledger")
+    verify = add("verify", commands.verify, "verify every signature, chain, leaf and checkpoint")
     verify.add_argument("--json", action="store_true", help="print one JSON document")
-    add("rotate-key", _rotate_key, "replace the event-signing key; old events stay verifiable")
+    verify.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="also check the log against a checkpoint you hold (repeatable)",
+    )
+    add(
+        "rotate-key",
+        commands.rotate_key,
+        "replace the event-signing key; old events stay verifiable",
+    )
+    add("checkpoint", log_commands.checkpoint, "cut, check and sign a checkpoint now; print it")
+    proof = add("proof", log_commands.proof, "write an offline inclusion proof of one log entry")
+    which = proof.add_mutually_exclusive_group(required=True)
+    which.add_argument("--leaf", type=int, metavar="N", help="the entry at leaf index N")
+    which.add_argument("--event", metavar="ID:VERSION", help="the entry of this event")
+    proof.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write")
+    text = "check an offline proof without a database: yes or no"
+    check = commands_.add_parser("verify-proof", help=text, description=text)
+    check.set_defaults(offline=log_commands.verify_proof)
+    check.add_argument("--proof", type=Path, required=True, help="the tlog-proof file")
+    check.add_argument("--entry", type=Path, required=True, help="the entry (DSSE envelope)")
+    check.add_argument("--vkey", type=Path, required=True, help="the log's C2SP verifier key")
+    check.add_argument("--checkpoint", type=Path, help="a checkpoint you trust (optional)")
+    check.add_argument("--origin", help="the log origin to pin (default: the vkey's name)")
     return parser
 
 

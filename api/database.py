@@ -15,6 +15,7 @@ import psycopg
 from api.errors import ConfigurationError
 from api.settings import Settings
 from ledger.keystore import HOME_KEY, PASSPHRASE_KEY
+from ledger.store_parts import EVERY_LEAVES_KEY, EVERY_SECONDS_KEY, ORIGIN_KEY
 
 __all__ = ["Database", "parse_database_url"]
 
@@ -50,7 +51,12 @@ class Database:
 
     def persistence_env(self, settings: Settings) -> dict[str, str]:
         """The eventsourcing environment for the signed store on this database."""
-        env = {HOME_KEY: str(settings.home.resolve())}
+        env = {
+            HOME_KEY: str(settings.home.resolve()),
+            ORIGIN_KEY: settings.log_origin,
+            EVERY_LEAVES_KEY: str(settings.checkpoint_every_leaves),
+            EVERY_SECONDS_KEY: str(settings.checkpoint_every_seconds),
+        }
         if settings.key_passphrase is not None:
             env[PASSPHRASE_KEY] = settings.key_passphrase.get_secret_value()
         if self.engine == "sqlite":

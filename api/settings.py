@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     key_passphrase: SecretStr | None = Field(
         default=None, description="Encrypts the private key files when set."
     )
+    log_origin: str = Field(
+        default="govledger.local/ledger",
+        pattern=r"^[^\s+]+$",
+        description="The log's name in its checkpoints and verifier key (no spaces or '+').",
+    )
+    checkpoint_every_leaves: int = Field(
+        default=1000, ge=1, description="Cut a checkpoint after this many new leaves."
+    )
+    checkpoint_every_seconds: float = Field(
+        default=10.0, gt=0, description="Or once this many seconds passed with new leaves."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = [
     "CanonicalizationError",
+    "InconsistentLogError",
     "KeyStoreError",
     "LedgerError",
     "StoreError",
@@ -28,6 +29,10 @@ class CanonicalizationError(LedgerError, ValueError):
 
 class VerificationError(LedgerError):
     """Signed data, a hash chain or a proof failed verification."""
+
+
+class InconsistentLogError(VerificationError):
+    """The log contradicts a checkpoint it signed; nothing new was signed."""
 
 
 class KeyStoreError(LedgerError):

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import KeyStoreError
 from ledger.keys import Keyring, Signer, public_key_from_pem, public_key_pem
@@ -36,6 +36,7 @@ class KeyStore:
     """Creates, loads and rotates the service's keys in one directory."""
 
     def __init__(self, home: Path, passphrase: str | None = None) -> None:
+        self.home = home
         self.directory = home / "keys"
         self.public_directory = self.directory / "public"
         self._passphrase = passphrase.encode("utf-8") if passphrase else None
@@ -63,6 +64,16 @@ class KeyStore:
     def log_signer(self) -> Signer:
         """Load the transparency-log key."""
         return self._load(_LOG)
+
+    def log_public_key(self) -> Ed25519PublicKey:
+        """The published public key of the transparency log."""
+        path = self.public_directory / f"{_LOG}.pem"
+        try:
+            return public_key_from_pem(path.read_bytes())
+        except FileNotFoundError:
+            raise KeyStoreError(f"log public key {path} is missing; run `govledger init`") from None
+        except KeyStoreError as exc:
+            raise KeyStoreError(f"published key {path} is unusable: {exc}") from None
 
     def rotate_event_signer(self) -> Signer:
         """Replace the event-signing key; its predecessor's public key stays published."""

@@ -8,7 +8,8 @@ path skips that lock, so it is refused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -24,13 +25,13 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.digest_cache import DigestCache
-from ledger.keystore import KeyStore
+from ledger.checkpointer import cut_checkpoint_if_due
 from ledger.log_entries import LogEntry
-from ledger.mapper import SignedEventMapper
-from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
-from ledger.sealing import SealedEvent, Sealer
+from ledger.schema import CHECKPOINTS_TABLE, EVENTS_TABLE, LEAVES_TABLE
+from ledger.sealing import SealedEvent
 from ledger.signed_event import envelope_digest
+from ledger.store_parts import SignedStoreParts
+from ledger.tree_store import TreeStore
 
 __all__ = ["SignedPostgresApplicationRecorder", "SignedPostgresFactory"]
 
@@ -43,16 +44,16 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         datastore: PostgresDatastore,
         *,
         events_table_name: str = EVENTS_TABLE,
-        sealer: Sealer | None = None,
-        digests: DigestCache | None = None,
+        parts: SignedStoreParts | None = None,
     ) -> None:
         if datastore.enable_db_functions:
             raise ValueError("POSTGRES_ENABLE_DB_FUNCTIONS bypasses the ledger's write lock")
         super().__init__(datastore, events_table_name=events_table_name)
-        if sealer is None:
-            raise ValueError("a signed recorder needs a sealer")
-        self.sealer = sealer
-        self.digests = digests or DigestCache()
+        if parts is None:
+            raise ValueError("a signed recorder needs its store parts")
+        self.sealer = parts.sealer()
+        self.digests = parts.digests
+        self.checkpointer = parts.checkpointer(self.tree_store())
         schema = Identifier(datastore.schema)
         self._select_state = SQL(
             "SELECT state FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
@@ -85,7 +86,26 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             self.digests.remember(
                 event.stored.originator_id, event.stored.originator_version, event.digest
             )
+        cut_checkpoint_if_due(self.checkpointer, len(sealed))
         return notification_ids
+
+    def tree_store(self) -> TreeStore:
+        """The stored Merkle tree and checkpoints of this database."""
+        return TreeStore(
+            reading=lambda: self.datastore.transaction(commit=False),
+            writing=self._checkpoint_transaction,
+            placeholder="%s",
+        )
+
+    @contextmanager
+    def _checkpoint_transaction(self) -> Iterator[Cursor[DictRow]]:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(
+                    Identifier(self.datastore.schema), Identifier(CHECKPOINTS_TABLE)
+                )
+            )
+            yield curs
 
     def _insert_stored_events(
         self,
@@ -151,6 +171,19 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(statement, (start, limit))
             return [_log_entry(row) for row in curs.fetchall()]
 
+    def leaf_of(self, originator_id: UUID, version: int) -> LogEntry | None:
+        """The leaf of one stored event, with the event, or None when it has none."""
+        statement = SQL(
+            "SELECT leaf_index FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
+        ).format(Identifier(self.datastore.schema), Identifier(LEAVES_TABLE))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (originator_id, version))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        (entry,) = self.select_log_entries(int(row["leaf_index"]), 1)
+        return entry
+
     def count_events(self) -> int:
         """The number of stored events."""
         statement = SQL("SELECT count(*) AS n FROM {}.{}").format(
@@ -212,26 +245,18 @@ class SignedPostgresFactory(PostgresFactory):
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
-        self.keystore: KeyStore = KeyStore.from_environment(self.env)
-        self.digests = DigestCache()
+        self.parts = SignedStoreParts(self.env)
 
     def mapper(
         self,
         transcoder: Transcoder | None = None,
         mapper_class: type[Mapper[Any]] | None = None,
     ) -> Mapper[Any]:
-        return SignedEventMapper(
-            transcoder=transcoder or self.transcoder(),
-            keyring=self.keystore.event_keyring,
-            digests=self.digests,
-        )
+        return self.parts.mapper(transcoder or self.transcoder())
 
     def application_recorder(self) -> ApplicationRecorder:
         return SignedPostgresApplicationRecorder(
-            datastore=self.datastore,
-            events_table_name=EVENTS_TABLE,
-            sealer=Sealer(self.keystore.event_signer),
-            digests=self.digests,
+            datastore=self.datastore, events_table_name=EVENTS_TABLE, parts=self.parts
         )
 
     def env_create_table(self) -> bool:

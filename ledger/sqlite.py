@@ -9,7 +9,8 @@ instead of failing when they find their snapshot stale.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -28,14 +29,14 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-from ledger.digest_cache import DigestCache
-from ledger.keystore import KeyStore
+from ledger.checkpointer import cut_checkpoint_if_due
 from ledger.log_entries import LogEntry
-from ledger.mapper import SignedEventMapper
 from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
-from ledger.sealing import SealedEvent, Sealer
+from ledger.sealing import SealedEvent
 from ledger.signed_event import envelope_digest
 from ledger.sqlite_connections import use_statement_cache
+from ledger.store_parts import SignedStoreParts
+from ledger.tree_store import TreeStore
 
 __all__ = ["SignedSQLiteApplicationRecorder", "SignedSQLiteFactory"]
 
@@ -48,14 +49,14 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         datastore: SQLiteDatastore,
         events_table_name: str = EVENTS_TABLE,
         *,
-        sealer: Sealer | None = None,
-        digests: DigestCache | None = None,
+        parts: SignedStoreParts | None = None,
     ) -> None:
         super().__init__(datastore, events_table_name)
-        if sealer is None:
-            raise ValueError("a signed recorder needs a sealer")
-        self.sealer = sealer
-        self.digests = digests or DigestCache()
+        if parts is None:
+            raise ValueError("a signed recorder needs its store parts")
+        self.sealer = parts.sealer()
+        self.digests = parts.digests
+        self.checkpointer = parts.checkpointer(self.tree_store())
         self._select_state = (
             f"SELECT state FROM {events_table_name} WHERE originator_id=? AND originator_version=?"
         )
@@ -69,17 +70,31 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         """Insert events and their leaves in one transaction that holds the write lock."""
         sealed: list[SealedEvent] = []
-        with (
-            self.datastore.get_connection(commit=True) as connection,
-            _ImmediateTransaction(connection, commit=True) as cursor,
-            cursor,
-        ):
+        with self._write_transaction() as cursor:
             notification_ids = self._insert_events(cursor, stored_events, sealed=sealed, **kwargs)
         for event in sealed:
             self.digests.remember(
                 event.stored.originator_id, event.stored.originator_version, event.digest
             )
+        cut_checkpoint_if_due(self.checkpointer, len(sealed))
         return notification_ids
+
+    def tree_store(self) -> TreeStore:
+        """The stored Merkle tree and checkpoints of this database."""
+        return TreeStore(
+            reading=lambda: self.datastore.transaction(commit=False),
+            writing=self._write_transaction,
+            placeholder="?",
+        )
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[SQLiteCursor]:
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            _ImmediateTransaction(connection, commit=True) as cursor,
+            cursor,
+        ):
+            yield cursor
 
     def _insert_events(
         self,
@@ -124,6 +139,20 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 (start, limit),
             )
             return [_log_entry(row) for row in c.fetchall()]
+
+    def leaf_of(self, originator_id: UUID, version: int) -> LogEntry | None:
+        """The leaf of one stored event, with the event, or None when it has none."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT leaf_index FROM {LEAVES_TABLE} "
+                "WHERE originator_id = ? AND originator_version = ?",
+                (_id(originator_id), version),
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        (entry,) = self.select_log_entries(int(row["leaf_index"]), 1)
+        return entry
 
     def count_events(self) -> int:
         """The number of stored events."""
@@ -170,26 +199,18 @@ class SignedSQLiteFactory(SQLiteFactory):
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         use_statement_cache(self.datastore)
-        self.keystore: KeyStore = KeyStore.from_environment(self.env)
-        self.digests = DigestCache()
+        self.parts = SignedStoreParts(self.env)
 
     def mapper(
         self,
         transcoder: Transcoder | None = None,
         mapper_class: type[Mapper[Any]] | None = None,
     ) -> Mapper[Any]:
-        return SignedEventMapper(
-            transcoder=transcoder or self.transcoder(),
-            keyring=self.keystore.event_keyring,
-            digests=self.digests,
-        )
+        return self.parts.mapper(transcoder or self.transcoder())
 
     def application_recorder(self) -> ApplicationRecorder:
         return SignedSQLiteApplicationRecorder(
-            datastore=self.datastore,
-            events_table_name=EVENTS_TABLE,
-            sealer=Sealer(self.keystore.event_signer),
-            digests=self.digests,
+            datastore=self.datastore, events_table_name=EVENTS_TABLE, parts=self.parts
         )
 
     def env_create_table(self) -> bool:

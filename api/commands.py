@@ -1,0 +1,135 @@
+"""The ledger commands of the CLI: init, demo, verify, rotate-key.
+
+Each takes the Settings and the parsed arguments and returns the exit status; errors are
+raised and turned into one line by ``api.cli``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from api import migrations
+from api.composition import keystore_for, log_vkey, open_ledger, published_checkpoint
+from api.database import parse_database_url
+from api.demo import run_demo
+from api.errors import ConfigurationError
+from api.settings import Settings
+from ledger.errors import VerificationError
+from ledger.tree_verification import TreeReport, verify_tree
+from ledger.verification import Report, verify_store
+
+__all__ = ["EXIT_INTEGRITY", "EXIT_OK", "EXIT_USAGE", "demo", "init", "rotate_key", "verify"]
+
+EXIT_OK, EXIT_INTEGRITY, EXIT_USAGE = 0, 1, 2
+
+
+def init(settings: Settings, _: argparse.Namespace) -> int:
+    """Migrate the schema, create missing keys and publish the log's verifier key."""
+    database = parse_database_url(settings.database_url)
+    if database.engine == "sqlite" and database.sqlite_path is not None:
+        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    database.check_reachable(create=True)
+    keystore = keystore_for(settings)
+    created = keystore.create_missing()
+    keystore.event_signer()  # refuse a passphrase that does not open existing keys
+    keystore.log_signer()
+    vkey_path = keystore.public_directory / "log.vkey"
+    vkey_path.write_text(log_vkey(settings, keystore) + "\n", encoding="utf-8")
+    migrations.upgrade(database)
+    print(f"database {database.describe()} is at schema {migrations.head_revision()}")
+    for keyid in created:
+        print(f"created key {keyid}")
+    print(f"keys in {keystore.directory} (public keys and {vkey_path.name} in {vkey_path.parent})")
+    return EXIT_OK
+
+
+def demo(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Record the demo's signed events, cut a checkpoint, then verify everything."""
+    ledger = open_ledger(settings)
+    try:
+        result = run_demo(ledger.application)
+        print(
+            f"recorded dataset german-credit ({result.dataset_id}) version {result.version}: "
+            f"{result.rows} rows, {result.digest}"
+        )
+        checkpoint = ledger.checkpointer.cut()
+        if checkpoint is not None:
+            print(f"signed checkpoint of {checkpoint.size} leaves")
+    finally:
+        ledger.close()
+    return verify(settings, arguments)
+
+
+def verify(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Verify signatures, chains, leaves, the tree and every checkpoint."""
+    trusted = [_read(path) for path in getattr(arguments, "checkpoint", None) or []]
+    ledger = open_ledger(settings)
+    try:
+        published = published_checkpoint(settings).read()
+        events = verify_store(ledger.log, ledger.keyring())
+        tree = verify_tree(
+            ledger.tree,
+            origin=settings.log_origin,
+            verifiers=[ledger.log_verifier()],
+            published=[*trusted, *([published] if published else [])],
+        )
+    finally:
+        ledger.close()
+    if getattr(arguments, "json", False):
+        print(json.dumps(_report_document(events, tree), indent=2))
+    else:
+        _print_report(events, tree)
+    return EXIT_OK if events.intact and tree.intact else EXIT_INTEGRITY
+
+
+def rotate_key(settings: Settings, _: argparse.Namespace) -> int:
+    """Replace the event-signing key; earlier public keys stay published."""
+    signer = keystore_for(settings).rotate_event_signer()
+    print(f"new event-signing key {signer.keyid}; earlier public keys stay published")
+    return EXIT_OK
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise VerificationError(f"{path} is not a UTF-8 checkpoint note") from None
+
+
+def _report_document(events: Report, tree: TreeReport) -> dict[str, object]:
+    return {
+        "intact": events.intact and tree.intact,
+        "leaves": events.leaves,
+        "keyids": sorted(events.keyids),
+        "checkpoints": tree.checkpoints,
+        "problems": [
+            {
+                "leaf_index": p.leaf_index,
+                "aggregate_id": p.aggregate_id,
+                "version": p.version,
+                "reason": p.reason,
+            }
+            for p in events.problems
+        ],
+        "log_problems": tree.problems,
+    }
+
+
+def _print_report(events: Report, tree: TreeReport) -> None:
+    problems = len(events.problems) + len(tree.problems)
+    if not problems:
+        print(
+            f"ledger intact: {events.leaves} events, signatures and chains verified "
+            f"({len(events.keyids)} signing key(s)); Merkle tree and "
+            f"{tree.checkpoints} checkpoint(s) verified"
+        )
+        return
+    print(f"ledger NOT intact: {problems} problem(s) in {events.leaves} leaves")
+    for problem in events.problems:
+        print(f"  {problem}")
+    for message in tree.problems:
+        print(f"  log: {message}")

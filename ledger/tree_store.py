@@ -1,0 +1,174 @@
+"""The stored Merkle tree: leaf hashes, complete-subtree hashes and signed checkpoints.
+
+Engine-neutral SQL over a DB-API cursor whose rows are indexed by column name (SQLite's
+``sqlite3.Row``, psycopg's ``dict_row``); only the placeholder differs. Subtree hashes above
+the leaves are stored when a checkpoint is cut, up to its size, so proofs against any
+checkpointed size take O(log n) lookups and never touch every leaf.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ledger.compact_range import CompactRange, NodeKey, fold_right, subtree_keys
+from ledger.errors import StoreError
+from ledger.merkle import consistency_ranges, inclusion_ranges
+from ledger.schema import CHECKPOINTS_TABLE, LEAVES_TABLE, NODES_TABLE
+
+__all__ = ["Cursor", "StoredCheckpoint", "TreeStore"]
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the tree store uses."""
+
+    def execute(self, statement: Any, params: Any = ..., /) -> Any: ...
+
+    def fetchall(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def executemany(self, statement: Any, params: Any, /) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    """A signed checkpoint as stored: tree size, root hash and the signed note."""
+
+    size: int
+    root: bytes
+    note: str
+
+
+class TreeStore:
+    """Reads proofs from, and extends, the stored tree of one database."""
+
+    def __init__(
+        self,
+        *,
+        reading: Callable[[], AbstractContextManager[Cursor]],
+        writing: Callable[[], AbstractContextManager[Cursor]],
+        placeholder: str,
+    ) -> None:
+        self.reading = reading
+        """A read-only transaction."""
+        self.writing = writing
+        """A write transaction that excludes other checkpoint writers."""
+        self._p = placeholder
+
+    def log_size(self, c: Cursor) -> int:
+        """The number of leaves in the log."""
+        c.execute(f"SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {LEAVES_TABLE}")
+        return int(c.fetchone()["n"])
+
+    def leaf_hashes(self, c: Cursor, start: int, end: int) -> list[bytes]:
+        """Leaf hashes of ``[start, end)`` in index order."""
+        p = self._p
+        c.execute(
+            f"SELECT leaf_hash FROM {LEAVES_TABLE} WHERE leaf_index >= {p} AND leaf_index < {p} "
+            "ORDER BY leaf_index",
+            (start, end),
+        )
+        return [bytes(row["leaf_hash"]) for row in c.fetchall()]
+
+    def checkpoints(self, c: Cursor) -> list[StoredCheckpoint]:
+        """Every stored checkpoint, smallest tree first."""
+        c.execute(f"SELECT tree_size, root_hash, note FROM {CHECKPOINTS_TABLE} ORDER BY tree_size")
+        return [_checkpoint(row) for row in c.fetchall()]
+
+    def latest_checkpoint(self, c: Cursor) -> StoredCheckpoint | None:
+        """The checkpoint of the largest tree, or None before the first."""
+        c.execute(
+            f"SELECT tree_size, root_hash, note FROM {CHECKPOINTS_TABLE} "
+            "ORDER BY tree_size DESC LIMIT 1"
+        )
+        row = c.fetchone()
+        return None if row is None else _checkpoint(row)
+
+    def insert_checkpoint(self, c: Cursor, checkpoint: StoredCheckpoint, signed_at: str) -> None:
+        """Store a signed checkpoint."""
+        p = self._p
+        c.execute(
+            f"INSERT INTO {CHECKPOINTS_TABLE} (tree_size, root_hash, note, signed_at) "
+            f"VALUES ({p}, {p}, {p}, {p})",
+            (checkpoint.size, checkpoint.root, checkpoint.note, signed_at),
+        )
+
+    def extend(self, c: Cursor, indexed_size: int, new_size: int) -> bytes:
+        """Store the subtrees completed by leaves ``[indexed_size, new_size)``; return the root."""
+        prefix = subtree_keys(0, indexed_size) if indexed_size else []
+        known = self.node_hashes(c, prefix)
+        tree = CompactRange(indexed_size, [known[key] for key in prefix])
+        completed: list[tuple[NodeKey, bytes]] = []
+        for leaf in self.leaf_hashes(c, indexed_size, new_size):
+            completed.extend(tree.append(leaf))
+        if tree.size != new_size:
+            raise StoreError(f"the log has no leaf {tree.size}: leaves are missing")
+        p = self._p
+        for statement_rows in _chunks(completed, 500):
+            c.executemany(
+                f"INSERT INTO {NODES_TABLE} (level, node_index, hash) VALUES ({p}, {p}, {p})",
+                [(level, index, value) for (level, index), value in statement_rows],
+            )
+        return tree.root()
+
+    def inclusion_proof(self, c: Cursor, index: int, size: int) -> list[bytes]:
+        """The RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
+        return self.range_hashes(c, inclusion_ranges(index, size))
+
+    def consistency_proof(self, c: Cursor, old_size: int, new_size: int) -> list[bytes]:
+        """The RFC 9162 consistency proof from ``old_size`` to ``new_size`` leaves."""
+        return self.range_hashes(c, consistency_ranges(old_size, new_size))
+
+    def root(self, c: Cursor, size: int) -> bytes:
+        """The root of the tree of ``size`` leaves, from stored subtrees."""
+        return self.range_hashes(c, [(0, size)])[0]
+
+    def range_hashes(self, c: Cursor, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        """The Merkle tree hash of each aligned leaf range, from stored subtrees."""
+        keys = [subtree_keys(start, end) for start, end in ranges]
+        known = self.node_hashes(c, [key for run in keys for key in run])
+        try:
+            return [fold_right([known[key] for key in run]) for run in keys]
+        except KeyError as missing:
+            raise StoreError(
+                f"subtree {missing} is not stored: proofs reach only checkpointed sizes"
+            ) from None
+
+    def node_hashes(self, c: Cursor, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        """Stored hashes of complete subtrees; level 0 are the leaves."""
+        wanted = set(keys)
+        found: dict[NodeKey, bytes] = {}
+        leaves = sorted(index for level, index in wanted if level == 0)
+        if leaves:
+            marks = ", ".join([self._p] * len(leaves))
+            c.execute(
+                f"SELECT leaf_index, leaf_hash FROM {LEAVES_TABLE} WHERE leaf_index IN ({marks})",
+                leaves,
+            )
+            found.update(((0, row["leaf_index"]), bytes(row["leaf_hash"])) for row in c.fetchall())
+        nodes = sorted(key for key in wanted if key[0] > 0)
+        if nodes:
+            p = self._p
+            where = " OR ".join([f"(level = {p} AND node_index = {p})"] * len(nodes))
+            c.execute(
+                f"SELECT level, node_index, hash FROM {NODES_TABLE} WHERE {where}",
+                [part for key in nodes for part in key],
+            )
+            found.update(
+                ((row["level"], row["node_index"]), bytes(row["hash"])) for row in c.fetchall()
+            )
+        return found
+
+
+def _checkpoint(row: Any) -> StoredCheckpoint:
+    return StoredCheckpoint(
+        size=int(row["tree_size"]), root=bytes(row["root_hash"]), note=str(row["note"])
+    )
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
