@@ -16,6 +16,8 @@ from tests.conftest import make_settings
 from tests.integration.raw_access import RawAccess, raw_access_for
 from tests.integration.test_signed_store import add_versions
 
+LEDGER_TABLES = ("ledger_events", "ledger_leaves", "ledger_tree_nodes", "ledger_checkpoints")
+
 
 class MigrationContract:
     @pytest.fixture
@@ -45,11 +47,11 @@ class MigrationContract:
 
         migrations.upgrade(database)
         assert migrations.current_revision(database) == migrations.head_revision()
-        assert {"ledger_events", "ledger_leaves"} <= self.tables(raw)
+        assert set(LEDGER_TABLES) <= self.tables(raw)
 
         migrations.downgrade(database)
         assert migrations.current_revision(database) is None
-        assert not {"ledger_events", "ledger_leaves"} & self.tables(raw)
+        assert not set(LEDGER_TABLES) & self.tables(raw)
 
     def test_the_store_works_after_up_down_up(
         self, database: Database, settings: Settings, raw: RawAccess

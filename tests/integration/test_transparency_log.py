@@ -1,0 +1,254 @@
+"""The transparency log's contract, run on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.composition import Ledger, log_vkey, open_ledger, published_checkpoint
+from api.database import Database
+from api.settings import Settings
+from ledger import merkle
+from ledger.checkpoint import open_checkpoint
+from ledger.dsse import Envelope, sign_envelope
+from ledger.errors import InconsistentLogError
+from ledger.note import NoteVerifier
+from ledger.offline import verify_entry
+from ledger.tlog_proof import TlogProof
+from ledger.tree_verification import TreeReport, verify_tree
+from tests.conftest import initialise, make_settings
+from tests.integration.raw_access import RawAccess, raw_access_for
+from tests.integration.test_signed_store import add_versions
+
+
+class TransparencyLogContract:
+    """What the log does on every engine; subclasses provide ``database_url``."""
+
+    @pytest.fixture
+    def settings(self, database_url: str, tmp_path: Path) -> Settings:
+        return make_settings(database_url, tmp_path / "home").model_copy(
+            update={"checkpoint_every_leaves": 10_000, "checkpoint_every_seconds": 3600.0}
+        )
+
+    @pytest.fixture
+    def database(self, settings: Settings) -> Database:
+        return initialise(settings)
+
+    @pytest.fixture
+    def ledger(self, settings: Settings, database: Database) -> Iterator[Ledger]:
+        opened = open_ledger(settings)
+        yield opened
+        opened.close()
+
+    @pytest.fixture
+    def raw(self, database: Database) -> RawAccess:
+        return raw_access_for(database)
+
+    def leaf_hashes(self, raw: RawAccess) -> list[bytes]:
+        return [leaf for _, _, leaf in raw.leaves()]
+
+    def verify(self, ledger: Ledger, *published: str) -> TreeReport:
+        return verify_tree(
+            ledger.tree,
+            origin=ledger.settings.log_origin,
+            verifiers=[ledger.log_verifier()],
+            published=published,
+        )
+
+    def grow(self, ledger: Ledger, name: str, versions: int) -> int:
+        add_versions(ledger.application, name, versions)
+        checkpoint = ledger.checkpointer.cut()
+        assert checkpoint is not None
+        return checkpoint.size
+
+    def test_a_checkpoint_signs_the_rfc6962_root_of_the_leaves(
+        self, ledger: Ledger, raw: RawAccess, settings: Settings
+    ) -> None:
+        size = self.grow(ledger, "credit", 4)
+
+        stored = ledger.checkpointer.cut()
+        assert stored is not None
+        verifier = NoteVerifier.from_vkey(log_vkey(settings, ledger.keystore))
+        signed = open_checkpoint(stored.note, [verifier], settings.log_origin)
+        assert (signed.origin, signed.size) == (settings.log_origin, size)
+        assert signed.root == merkle.root_hash(self.leaf_hashes(raw))
+        assert published_checkpoint(settings).read() == stored.note
+
+    def test_proofs_from_the_store_equal_proofs_from_the_leaves(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        sizes = [self.grow(ledger, f"d{n}", n) for n in (2, 0, 4, 6)]
+        leaves = self.leaf_hashes(raw)
+
+        with ledger.tree.reading() as c:
+            for size in sizes:
+                for index in range(size):
+                    assert ledger.tree.inclusion_proof(c, index, size) == merkle.inclusion_proof(
+                        leaves[:size], index
+                    )
+            for old in sizes:
+                for new in sizes:
+                    if old <= new:
+                        assert ledger.tree.consistency_proof(
+                            c, old, new
+                        ) == merkle.consistency_proof(leaves[:new], old)
+
+    def test_verify_passes_on_an_intact_log(self, ledger: Ledger, settings: Settings) -> None:
+        for n in range(3):
+            self.grow(ledger, f"d{n}", n + 1)
+
+        report = self.verify(ledger, published_checkpoint(settings).read() or "")
+
+        assert report.intact, report.problems
+        assert (report.leaves, report.checkpoints) == (9, 3)
+
+    def test_verify_catches_a_deleted_tail(self, ledger: Ledger, raw: RawAccess) -> None:
+        self.grow(ledger, "credit", 3)
+        for table in ("ledger_events", "ledger_leaves"):
+            raw.execute(
+                f"DELETE FROM {table} WHERE originator_version = 4", bypass_append_only=True
+            )
+
+        report = self.verify(ledger)
+
+        assert report.problems == [
+            "checkpoint of 4 leaves was signed but the log has 3: its tail was deleted or "
+            "the database was rolled back"
+        ]
+
+    def test_verify_catches_an_old_event_rewritten_with_a_valid_signature(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        dataset_id = add_versions(ledger.application, "credit", 2)
+        ledger.checkpointer.cut()
+        envelope = Envelope.from_json(raw.state(dataset_id, 2))
+        payload = json.loads(envelope.payload)
+        payload["state"]["row_count"] = 1
+        forged = sign_envelope(
+            json.dumps(payload).encode(), envelope.payload_type, ledger.keystore.event_signer()
+        ).to_json()
+        raw.set_state(dataset_id, 2, forged)
+        raw.execute(
+            "UPDATE ledger_leaves SET leaf_hash = ? WHERE leaf_index = 1",
+            (merkle.leaf_hash(forged),),
+            bypass_append_only=True,
+        )
+
+        report = self.verify(ledger)
+
+        assert report.problems == ["checkpoint 3: the log's leaves give another root"]
+
+    def test_verify_catches_a_rollback_to_a_backup_after_a_published_checkpoint(
+        self, ledger: Ledger, raw: RawAccess, settings: Settings
+    ) -> None:
+        self.grow(ledger, "credit", 1)
+        self.grow(ledger, "fraud", 2)
+        published = published_checkpoint(settings).read()
+        assert published is not None
+        self.restore_backup_of_size(raw, 2)
+
+        report = self.verify(ledger, published)
+
+        assert report.problems == [
+            "checkpoint of 5 leaves was signed but the log has 2: its tail was deleted or "
+            "the database was rolled back"
+        ]
+        with pytest.raises(InconsistentLogError, match="published but the log has 2"):
+            ledger.checkpointer.cut()
+
+    def restore_backup_of_size(self, raw: RawAccess, size: int) -> None:
+        """Leave the database as a backup taken when the log had ``size`` leaves."""
+        later_events = raw.execute(
+            "SELECT originator_id, originator_version FROM ledger_leaves WHERE leaf_index >= ?",
+            (size,),
+        )
+        for originator_id, version in later_events:
+            raw.execute(
+                "DELETE FROM ledger_events WHERE originator_id = ? AND originator_version = ?",
+                (originator_id, version),
+                bypass_append_only=True,
+            )
+        for statement in (
+            "DELETE FROM ledger_leaves WHERE leaf_index >= ?",
+            "DELETE FROM ledger_tree_nodes WHERE (node_index + 1) * (1 << level) > ?",
+            "DELETE FROM ledger_checkpoints WHERE tree_size > ?",
+        ):
+            raw.execute(statement, (size,), bypass_append_only=True)
+
+    def test_refuses_to_sign_after_the_stored_tree_changed_and_raises_an_alarm(
+        self, ledger: Ledger, raw: RawAccess, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        self.grow(ledger, "credit", 3)
+        raw.execute(
+            "UPDATE ledger_tree_nodes SET hash = ? WHERE level = 2 AND node_index = 0",
+            (b"\x00" * 32,),
+            bypass_append_only=True,
+        )
+        add_versions(ledger.application, "fraud", 1)
+
+        with (
+            caplog.at_level(logging.CRITICAL, logger="govledger.alarm"),
+            pytest.raises(InconsistentLogError, match="no longer has the root signed at 4"),
+        ):
+            ledger.checkpointer.cut()
+        assert "refusing to sign a checkpoint" in caplog.text
+        with ledger.tree.reading() as c:
+            assert [cp.size for cp in ledger.tree.checkpoints(c)] == [4]
+
+    def test_refuses_to_sign_a_log_shorter_than_what_it_signed(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        self.grow(ledger, "credit", 3)
+        raw.execute("DELETE FROM ledger_leaves WHERE leaf_index = 3", bypass_append_only=True)
+
+        with pytest.raises(InconsistentLogError, match="has 3 leaves but a checkpoint of 4"):
+            ledger.checkpointer.cut()
+
+    def test_cuts_checkpoints_by_itself_every_n_leaves(
+        self, settings: Settings, database: Database
+    ) -> None:
+        frequent = open_ledger(settings.model_copy(update={"checkpoint_every_leaves": 3}))
+        try:
+            add_versions(frequent.application, "credit", 7)
+            with frequent.tree.reading() as c:
+                sizes = [cp.size for cp in frequent.tree.checkpoints(c)]
+        finally:
+            frequent.close()
+
+        assert sizes == [3, 6]
+
+    def test_an_offline_proof_verifies_with_only_the_vkey(
+        self, ledger: Ledger, raw: RawAccess, settings: Settings
+    ) -> None:
+        dataset_id = add_versions(ledger.application, "credit", 4)
+        checkpoint = ledger.checkpointer.cut()
+        assert checkpoint is not None
+        entry = ledger.recorder.leaf_of(dataset_id, 3)
+        assert entry is not None
+        assert entry.stored is not None
+        with ledger.tree.reading() as c:
+            hashes = ledger.tree.inclusion_proof(c, entry.leaf_index, checkpoint.size)
+        proof = TlogProof(entry.leaf_index, tuple(hashes), checkpoint.note).to_text()
+        vkey = log_vkey(settings, ledger.keystore)
+
+        verified = verify_entry(proof=proof, entry=entry.stored.state, vkey=vkey)
+
+        assert (verified.index, verified.checkpoint.size) == (2, 5)
+        with pytest.raises(Exception, match="root"):
+            verify_entry(proof=proof, entry=raw.state(dataset_id, 2), vkey=vkey)
+
+
+class TestTransparencyLogOnSQLite(TransparencyLogContract):
+    @pytest.fixture
+    def database_url(self, sqlite_url: str) -> str:
+        return sqlite_url
+
+
+class TestTransparencyLogOnPostgres(TransparencyLogContract):
+    @pytest.fixture
+    def database_url(self, postgres_url: str) -> str:
+        return postgres_url
