@@ -108,7 +108,13 @@ def _parser() -> argparse.ArgumentParser:
         commands.rotate_key,
         "replace the event-signing key; old events stay verifiable",
     )
-    add("checkpoint", log_commands.checkpoint, "cut, check and sign a checkpoint now; print it")
+    cut = add("checkpoint", log_commands.checkpoint, "cut, check and sign a checkpoint now")
+    cut.add_argument(
+        "--every",
+        type=float,
+        metavar="SECONDS",
+        help="keep cutting a checkpoint this often (a small daemon; stop with Ctrl-C)",
+    )
     proof = add("proof", log_commands.proof, "write an offline inclusion proof of one log entry")
     which = proof.add_mutually_exclusive_group(required=True)
     which.add_argument("--leaf", type=int, metavar="N", help="the entry at leaf index N")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from uuid import UUID
 
@@ -18,13 +19,24 @@ from ledger.tlog_proof import TlogProof
 __all__ = ["checkpoint", "proof", "verify_proof"]
 
 
-def checkpoint(settings: Settings, _: argparse.Namespace) -> int:
-    """Cut, check and sign a checkpoint now; print it as a C2SP signed note."""
+def checkpoint(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Cut, check and sign a checkpoint now and print it; with ``--every``, keep doing so."""
     ledger = open_ledger(settings)
+    announced = 0
     try:
-        signed = ledger.checkpointer.cut()
-    except InconsistentLogError:
-        return EXIT_INTEGRITY  # the alarm is already on stderr
+        while True:
+            try:
+                signed = ledger.checkpointer.cut()
+            except InconsistentLogError:
+                return EXIT_INTEGRITY  # the alarm is already on stderr
+            if arguments.every is None:
+                break
+            if signed is not None and signed.size != announced:
+                print(f"checkpoint of {signed.size} leaves", flush=True)
+                announced = signed.size
+            time.sleep(arguments.every)
+    except KeyboardInterrupt:
+        return EXIT_OK
     finally:
         ledger.close()
     if signed is None:
