@@ -1,4 +1,4 @@
-"""Checkpoints (c2sp.org/tlog-checkpoint): body format, signing, and opening with a pinned origin."""
+"""Checkpoints (c2sp.org/tlog-checkpoint): body format, signing, opening with a pinned origin."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ ROOT_8 = bytes.fromhex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370ef
 DEMO = Checkpoint(ORIGIN, 8, ROOT_8)
 BODY = f"{ORIGIN}\n8\n{base64.b64encode(ROOT_8).decode()}\n"
 
-lines = st.text(st.characters(min_codepoint=0x20, exclude_categories=("Cs",)), min_size=1)
+lines = st.text(st.characters(min_codepoint=0x20, codec="utf-8"), min_size=1)
 checkpoints = st.builds(
     Checkpoint,
     origin=lines,
@@ -61,7 +61,7 @@ def test_the_demo_checkpoint_opens_with_the_test_key_and_its_origin() -> None:
 def test_a_formats_marshal_vector_is_refused_because_its_hash_is_not_32_bytes(
     vector: dict[str, Any],
 ) -> None:
-    with pytest.raises(VerificationError, match="root hash is .* bytes, expected 32"):
+    with pytest.raises(VerificationError, match=r"root hash is \d+ bytes, expected 32"):
         Checkpoint.from_text(vector["want"])
 
 
@@ -99,7 +99,7 @@ def test_a_signed_checkpoint_opens_to_itself(checkpoint: Checkpoint) -> None:
 
 
 def test_a_checkpoint_of_another_origin_is_rejected() -> None:
-    with pytest.raises(VerificationError, match="origin is 'example.com/ledger-test', expected"):
+    with pytest.raises(VerificationError, match=r"origin is 'example\.com/ledger-test', expected"):
         open_checkpoint(DEMO_NOTE, [log_verifier()], "example.com/other-log")
 
 
@@ -146,7 +146,7 @@ def test_a_body_with_an_empty_origin_is_malformed() -> None:
 
 @pytest.mark.parametrize("size", ["01", "00", "-1", "+8", " 8", "8 ", "0x8", "8_0", "\u0668", ""])
 def test_a_size_that_is_not_canonical_ascii_decimal_is_malformed(size: str) -> None:
-    with pytest.raises(VerificationError, match="tree size .* is not canonical"):
+    with pytest.raises(VerificationError, match=r"tree size .* is not canonical"):
         Checkpoint.from_text(BODY.replace("\n8\n", f"\n{size}\n"))
 
 
@@ -187,5 +187,5 @@ def test_a_body_with_a_carriage_return_is_malformed() -> None:
 
 
 def test_a_checkpoint_origin_with_a_newline_cannot_be_built() -> None:
-    with pytest.raises(ValueError, match="origin .* contains a newline"):
+    with pytest.raises(ValueError, match=r"origin .* contains a newline"):
         Checkpoint("two\nlines", 8, ROOT_8)

@@ -19,7 +19,7 @@ def test_decomposes_a_range_into_complete_subtrees_largest_first() -> None:
 
 @pytest.mark.parametrize(("start", "end"), [(3, 5), (5, 5), (6, 4), (-1, 2)])
 def test_refuses_ranges_that_are_empty_or_not_aligned(start: int, end: int) -> None:
-    with pytest.raises(ValueError, match="range|aligned"):
+    with pytest.raises(ValueError, match=r"range|aligned"):
         subtree_keys(start, end)
 
 

@@ -269,7 +269,7 @@ def test_two_verifiers_whose_name_and_key_hash_collide_are_refused() -> None:
     )
     verifiers = [verifier_of("Log", first), verifier_of("Log", second)]
 
-    with pytest.raises(VerificationError, match="ambiguous verifiers: .* ccbf86bb"):
+    with pytest.raises(VerificationError, match=r"ambiguous verifiers: .* ccbf86bb"):
         open_note(sign_note(TEXT, "Log", first), verifiers)
 
 
