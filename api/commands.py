@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from api import migrations
 from api.composition import keystore_for, log_vkey, open_ledger, published_checkpoint
 from api.database import parse_database_url
 from api.demo import run_demo
-from api.errors import ConfigurationError
+from api.files import read_text
 from api.settings import Settings
-from ledger.errors import VerificationError
 from ledger.tree_verification import TreeReport, verify_tree
 from ledger.verification import Report, verify_store
 
@@ -64,7 +62,7 @@ def demo(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def verify(settings: Settings, arguments: argparse.Namespace) -> int:
     """Verify signatures, chains, leaves, the tree and every checkpoint."""
-    trusted = [_read(path) for path in getattr(arguments, "checkpoint", None) or []]
+    trusted = [read_text(path) for path in getattr(arguments, "checkpoint", None) or []]
     ledger = open_ledger(settings)
     try:
         published = published_checkpoint(settings).read()
@@ -89,15 +87,6 @@ def rotate_key(settings: Settings, _: argparse.Namespace) -> int:
     signer = keystore_for(settings).rotate_event_signer()
     print(f"new event-signing key {signer.keyid}; earlier public keys stay published")
     return EXIT_OK
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise VerificationError(f"{path} is not a UTF-8 checkpoint note") from None
 
 
 def _report_document(events: Report, tree: TreeReport) -> dict[str, object]:

@@ -10,6 +10,7 @@ from uuid import UUID
 from api.commands import EXIT_INTEGRITY, EXIT_OK
 from api.composition import Ledger, log_vkey, open_ledger
 from api.errors import ConfigurationError
+from api.files import read_bytes, read_text
 from api.settings import Settings
 from ledger.errors import InconsistentLogError, VerificationError
 from ledger.log_entries import LogEntry
@@ -73,10 +74,10 @@ def verify_proof(arguments: argparse.Namespace) -> int:
     """Check an offline proof with no database: yes (exit 0) or no (exit 1)."""
     try:
         verified = verify_entry(
-            proof=_read_text(arguments.proof),
-            entry=_read_bytes(arguments.entry),
-            vkey=_read_text(arguments.vkey).strip(),
-            trusted_checkpoint=_read_text(arguments.checkpoint) if arguments.checkpoint else None,
+            proof=read_text(arguments.proof),
+            entry=read_bytes(arguments.entry),
+            vkey=read_text(arguments.vkey).strip(),
+            trusted_checkpoint=read_text(arguments.checkpoint) if arguments.checkpoint else None,
             origin=arguments.origin,
         )
     except VerificationError as exc:
@@ -104,19 +105,3 @@ def _entry(ledger: Ledger, arguments: argparse.Namespace) -> LogEntry:
     if found is None:
         raise ConfigurationError(f"no logged event {arguments.event}")
     return found
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise VerificationError(f"{path} is not UTF-8 text") from None
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from uuid import UUID
+
+from ledger.sealing import SealedEvent
 
 __all__ = ["DigestCache"]
 
@@ -31,6 +34,11 @@ class DigestCache:
             if digest is not None:
                 self._digests.move_to_end(key)
         return digest
+
+    def remember_sealed(self, committed: Iterable[SealedEvent]) -> None:
+        """Remember the digests of sealed events once their transaction has committed."""
+        for event in committed:
+            self.remember(event.stored.originator_id, event.stored.originator_version, event.digest)
 
     def remember(self, aggregate_id: UUID | str, version: int, digest: str) -> None:
         """Remember the digest of an envelope that is committed."""

@@ -44,6 +44,7 @@ def note_key_hash(name: str, public_key: Ed25519PublicKey) -> int:
 
 def vkey_for(name: str, public_key: Ed25519PublicKey) -> str:
     """Return the verifier key ``<name>+<hex8 key hash>+<base64(0x01 || public key)>``."""
+    _check_name(name)
     return NoteVerifier(name, note_key_hash(name, public_key), public_key).to_vkey()
 
 
@@ -159,6 +160,7 @@ class SignedNote:
 
 def sign_note(text: str, name: str, signer: Signer) -> str:
     """Sign ``text`` (which must end in a newline) as key ``name``; return the signed note."""
+    _check_name(name)
     if problem := _text_problem(text):
         raise ValueError(f"note text {problem}")
     signature = NoteSignature(

@@ -82,10 +82,7 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         notification_ids: Sequence[int] | None = super().insert_events(
             stored_events, sealed=sealed, **kwargs
         )
-        for event in sealed:
-            self.digests.remember(
-                event.stored.originator_id, event.stored.originator_version, event.digest
-            )
+        self.digests.remember_sealed(sealed)
         cut_checkpoint_if_due(self.checkpointer, len(sealed))
         return notification_ids
 

@@ -72,10 +72,7 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         sealed: list[SealedEvent] = []
         with self._write_transaction() as cursor:
             notification_ids = self._insert_events(cursor, stored_events, sealed=sealed, **kwargs)
-        for event in sealed:
-            self.digests.remember(
-                event.stored.originator_id, event.stored.originator_version, event.digest
-            )
+        self.digests.remember_sealed(sealed)
         cut_checkpoint_if_due(self.checkpointer, len(sealed))
         return notification_ids
 
