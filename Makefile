@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-appends bench-merkle clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "govledger needs Python 3.11"'
@@ -26,8 +26,13 @@ lint: $(INSTALLED)
 test: lint
 	$(BIN)/pytest
 
-bench: $(INSTALLED)
+bench: bench-appends bench-merkle
+
+bench-appends: $(INSTALLED)
 	$(BIN)/python -m bench.signed_appends
+
+bench-merkle: $(INSTALLED)
+	$(BIN)/python -m bench.merkle_proofs
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -22,7 +22,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.checkpointer import cut_checkpoint_if_due
@@ -89,14 +89,18 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
     def tree_store(self) -> TreeStore:
         """The stored Merkle tree and checkpoints of this database."""
         return TreeStore(
-            reading=lambda: self.datastore.transaction(commit=False),
-            writing=self._checkpoint_transaction,
-            placeholder="%s",
+            reading=self._tuple_rows_reading, writing=self._checkpoint_transaction, placeholder="%s"
         )
 
     @contextmanager
-    def _checkpoint_transaction(self) -> Iterator[Cursor[DictRow]]:
-        with self.datastore.transaction(commit=True) as curs:
+    def _tuple_rows_reading(self) -> Iterator[Cursor[Any]]:
+        with self.datastore.get_connection() as conn, conn.transaction(force_rollback=True):
+            yield conn.cursor(row_factory=tuple_row)
+
+    @contextmanager
+    def _checkpoint_transaction(self) -> Iterator[Cursor[Any]]:
+        with self.datastore.get_connection() as conn, conn.transaction():
+            curs = conn.cursor(row_factory=tuple_row)
             curs.execute(
                 SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(
                     Identifier(self.datastore.schema), Identifier(CHECKPOINTS_TABLE)

@@ -79,10 +79,20 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def tree_store(self) -> TreeStore:
         """The stored Merkle tree and checkpoints of this database."""
         return TreeStore(
-            reading=lambda: self.datastore.transaction(commit=False),
-            writing=self._write_transaction,
-            placeholder="?",
+            reading=self._tuple_rows_reading, writing=self._tuple_rows_writing, placeholder="?"
         )
+
+    @contextmanager
+    def _tuple_rows_reading(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.sqlite_cursor.row_factory = None
+            yield cursor
+
+    @contextmanager
+    def _tuple_rows_writing(self) -> Iterator[SQLiteCursor]:
+        with self._write_transaction() as cursor:
+            cursor.sqlite_cursor.row_factory = None
+            yield cursor
 
     @contextmanager
     def _write_transaction(self) -> Iterator[SQLiteCursor]:

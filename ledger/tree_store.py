@@ -1,7 +1,8 @@
 """The stored Merkle tree: leaf hashes, complete-subtree hashes and signed checkpoints.
 
-Engine-neutral SQL over a DB-API cursor whose rows are indexed by column name (SQLite's
-``sqlite3.Row``, psycopg's ``dict_row``); only the placeholder differs. Subtree hashes above
+Engine-neutral SQL over a DB-API cursor that returns plain tuples (row objects that track
+references cost the full verification most of its time in garbage collection); only the
+placeholder differs. Subtree hashes above
 the leaves are stored when a checkpoint is cut, up to its size, so proofs against any
 checkpointed size take O(log n) lookups and never touch every leaf.
 """
@@ -60,8 +61,8 @@ class TreeStore:
 
     def log_size(self, c: Cursor) -> int:
         """The number of leaves in the log."""
-        c.execute(f"SELECT COALESCE(MAX(leaf_index) + 1, 0) AS n FROM {LEAVES_TABLE}")
-        return int(c.fetchone()["n"])
+        c.execute(f"SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM {LEAVES_TABLE}")
+        return int(c.fetchone()[0])
 
     def leaf_hashes(self, c: Cursor, start: int, end: int) -> list[bytes]:
         """Leaf hashes of ``[start, end)`` in index order."""
@@ -71,7 +72,7 @@ class TreeStore:
             "ORDER BY leaf_index",
             (start, end),
         )
-        return [bytes(row["leaf_hash"]) for row in c.fetchall()]
+        return [bytes(leaf_hash) for (leaf_hash,) in c.fetchall()]
 
     def checkpoints(self, c: Cursor) -> list[StoredCheckpoint]:
         """Every stored checkpoint, smallest tree first."""
@@ -148,7 +149,7 @@ class TreeStore:
                 f"SELECT leaf_index, leaf_hash FROM {LEAVES_TABLE} WHERE leaf_index IN ({marks})",
                 leaves,
             )
-            found.update(((0, row["leaf_index"]), bytes(row["leaf_hash"])) for row in c.fetchall())
+            found.update(((0, index), bytes(leaf_hash)) for index, leaf_hash in c.fetchall())
         nodes = sorted(key for key in wanted if key[0] > 0)
         if nodes:
             p = self._p
@@ -157,16 +158,12 @@ class TreeStore:
                 f"SELECT level, node_index, hash FROM {NODES_TABLE} WHERE {where}",
                 [part for key in nodes for part in key],
             )
-            found.update(
-                ((row["level"], row["node_index"]), bytes(row["hash"])) for row in c.fetchall()
-            )
+            found.update(((level, index), bytes(value)) for level, index, value in c.fetchall())
         return found
 
 
 def _checkpoint(row: Any) -> StoredCheckpoint:
-    return StoredCheckpoint(
-        size=int(row["tree_size"]), root=bytes(row["root_hash"]), note=str(row["note"])
-    )
+    return StoredCheckpoint(size=int(row[0]), root=bytes(row[1]), note=str(row[2]))
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
