@@ -51,6 +51,7 @@ class Checkpointer:
         self.store = store
         self.origin = origin
         self._load_signer = signer
+        self._signer: Signer | None = None
         self._published = published
         self.policy = policy or CheckpointPolicy()
         self._pending = 0
@@ -66,7 +67,9 @@ class Checkpointer:
 
     def cut(self) -> StoredCheckpoint | None:
         """Sign the current tree if it grew; return the latest checkpoint (None if empty)."""
-        signer = self._load_signer()
+        if self._signer is None:
+            self._signer = self._load_signer()
+        signer = self._signer
         with self.store.writing() as c:
             latest = self.store.latest_checkpoint(c)
             size = self.store.log_size(c)
