@@ -41,7 +41,16 @@ def _postgres_problem() -> str | None:
 
 def pytest_report_header() -> str:
     problem = _postgres_problem()
-    return "PostgreSQL tests: running" if problem is None else f"PostgreSQL tests: {problem}"
+    if problem is None:
+        return "PostgreSQL tests: running"
+    if os.environ.get("CI"):
+        return f"PostgreSQL tests: FAILING, CI needs PostgreSQL ({problem})"
+    return f"PostgreSQL tests: skipped ({problem})"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if terminalreporter.stats.get("skipped") and not os.environ.get("CI"):
+        terminalreporter.write_line(_ENABLE_HINT, yellow=True)
 
 
 @pytest.fixture(scope="session")
