@@ -37,6 +37,12 @@ def init(settings: Settings, _: argparse.Namespace) -> int:
     vkey_path.write_text(log_vkey(settings, keystore) + "\n", encoding="utf-8")
     migrations.upgrade(database)
     print(f"database {database.describe()} is at schema {migrations.head_revision()}")
+    ledger = open_ledger(settings)
+    try:
+        if ledger.application.bootstrap_admin(settings.admin):
+            print(f"registered principal {settings.admin!r} as the first admin")
+    finally:
+        ledger.close()
     for keyid in created:
         print(f"created key {keyid}")
     print(f"keys in {keystore.directory} (public keys and {vkey_path.name} in {vkey_path.parent})")
@@ -47,7 +53,7 @@ def demo(settings: Settings, arguments: argparse.Namespace) -> int:
     """Record the demo's signed events, cut a checkpoint, then verify everything."""
     ledger = open_ledger(settings)
     try:
-        result = run_demo(ledger.application)
+        result = run_demo(ledger.application, admin=settings.admin)
         print(
             f"recorded dataset german-credit ({result.dataset_id}) version {result.version}: "
             f"{result.rows} rows, {result.digest}"

@@ -6,6 +6,7 @@ full governed lifecycle arrives with the governance domain.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from uuid import UUID
 from domain.application import GovernanceApplication
 from domain.dataset import Dataset
 from domain.errors import DuplicateError
+from domain.roles import Role
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -32,8 +34,15 @@ class DemoResult:
     rows: int
 
 
-def run_demo(application: GovernanceApplication, *, actor: str = "demo-data-steward") -> DemoResult:
-    """Register the German credit data (once) and record a version of its current content."""
+def run_demo(
+    application: GovernanceApplication, *, admin: str, actor: str = "demo-data-steward"
+) -> DemoResult:
+    """Register the German credit data (once) and record a version of its current content.
+
+    ``admin`` registers the demo's data steward (once), who records the data.
+    """
+    with contextlib.suppress(DuplicateError):
+        application.register_principal(actor=admin, name=actor, roles=[Role.DATA_STEWARD])
     content = resources.files("adapters.datasets").joinpath("german_credit.csv").read_bytes()
     rows = list(csv.reader(content.decode("utf-8").splitlines()))
     digest = "sha256:" + hashlib.sha256(content).hexdigest()

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     key_passphrase: SecretStr | None = Field(
         default=None, description="Encrypts the private key files when set."
     )
+    admin: str = Field(
+        default="admin", min_length=1, description="The principal `govledger init` makes admin."
+    )
     log_origin: str = Field(
         default="govledger.local/ledger",
         pattern=r"^[^\s+]+$",

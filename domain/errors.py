@@ -7,7 +7,7 @@ DomainError
 
 from __future__ import annotations
 
-__all__ = ["DomainError", "DuplicateError", "NotFoundError"]
+__all__ = ["DomainError", "DuplicateError", "NotAuthorizedError", "NotFoundError"]
 
 
 class DomainError(Exception):
@@ -20,3 +20,7 @@ class NotFoundError(DomainError):
 
 class DuplicateError(DomainError):
     """A command would register something that already exists."""
+
+
+class NotAuthorizedError(DomainError):
+    """The actor may not issue this command; a ``CommandRefused`` event records the attempt."""

@@ -24,6 +24,11 @@ from api import migrations
 from tests.e2e.conftest import Cli, Outcome, assert_one_line_error
 
 PASSPHRASE = "correct horse battery staple"
+# What the commands record: `init` registers the first admin; the first `demo` registers its
+# data steward, the dataset and a version; every later `demo` adds one version.
+AFTER_DEMO = 4
+AFTER_TWO_DEMOS = 5
+DATASET_V1_LEAF, DATASET_V2_LEAF = 2, 3
 _RECORDED = re.compile(r"^recorded dataset german-credit \((?P<id>[0-9a-f-]{36})\) version (\d+):")
 _INTACT = re.compile(r"^ledger intact: (\d+) events, signatures and chains verified")
 
@@ -120,7 +125,7 @@ class CliContract(ABC):
 
         assert recorded_dataset(demo)
         assert _INTACT.match(demo.stdout.splitlines()[-1]), demo
-        assert cli.ok("verify").stdout.startswith("ledger intact: 2 events")
+        assert cli.ok("verify").stdout.startswith(f"ledger intact: {AFTER_DEMO} events")
 
     def test_verify_json_prints_one_document_with_leaves_and_keyids(self, cli: Cli) -> None:
         keyids = created_keyids(cli.ok("init"))
@@ -129,7 +134,7 @@ class CliContract(ABC):
         report = verify_report(cli)
 
         assert report["intact"] is True
-        assert report["leaves"] == 2
+        assert report["leaves"] == AFTER_DEMO
         assert report["problems"] == []
         assert len(report["keyids"]) == 1
         assert report["keyids"][0] in keyids
@@ -145,8 +150,8 @@ class CliContract(ABC):
         assert "version 2:" in second.stdout
         report = verify_report(cli)
         assert report["intact"] is True
-        assert report["leaves"] == 3
-        assert self.count(database_url, "ledger_leaves") == 3
+        assert report["leaves"] == AFTER_TWO_DEMOS
+        assert self.count(database_url, "ledger_leaves") == AFTER_TWO_DEMOS
 
     def test_init_twice_keeps_the_keys(self, cli: Cli) -> None:
         cli.ok("init")
@@ -169,7 +174,7 @@ class CliContract(ABC):
         assert rotated.stdout.startswith("new event-signing key sha256:")
         report = verify_report(cli)
         assert report["intact"] is True
-        assert report["leaves"] == 3
+        assert report["leaves"] == AFTER_TWO_DEMOS
         assert len(report["keyids"]) == 2
         assert len(key_files(cli, "public/event-signer-*.pem")) == 2
 
@@ -290,14 +295,15 @@ class CliContract(ABC):
         assert as_json.status == 1, as_json
         report = json.loads(as_json.stdout)
         assert report["intact"] is False
-        assert report["leaves"] == 2
+        assert report["leaves"] == AFTER_DEMO
         named = problems_of(report, demo_dataset, 2)
         assert named, report
-        assert {p["leaf_index"] for p in named} == {1}
+        assert {p["leaf_index"] for p in named} == {DATASET_V2_LEAF}
         assert problems_of(report, demo_dataset, 1) == []
         assert as_text.status == 1, as_text
         assert as_text.stdout.startswith("ledger NOT intact:"), as_text
-        assert f"leaf 1, aggregate {demo_dataset} version 2:" in as_text.stdout, as_text
+        expected = f"leaf {DATASET_V2_LEAF}, aggregate {demo_dataset} version 2:"
+        assert expected in as_text.stdout, as_text
         assert "Traceback" not in as_json.stderr + as_text.stderr
 
     def test_verify_names_an_event_that_is_not_json_at_all(
@@ -310,7 +316,7 @@ class CliContract(ABC):
         assert outcome.status == 1, outcome
         report = json.loads(outcome.stdout)
         assert report["intact"] is False
-        assert {p["leaf_index"] for p in problems_of(report, demo_dataset, 1)} == {0}
+        assert {p["leaf_index"] for p in problems_of(report, demo_dataset, 1)} == {DATASET_V1_LEAF}
         assert "Traceback" not in outcome.stderr
 
     def test_demo_reading_a_row_that_is_not_json_fails_in_one_line(
@@ -322,7 +328,7 @@ class CliContract(ABC):
 
         assert outcome.status in (1, 2), outcome
         assert_one_line_error(outcome, status=outcome.status)
-        assert self.count(database_url, "ledger_leaves") == 2
+        assert self.count(database_url, "ledger_leaves") == AFTER_DEMO
 
     @pytest.mark.parametrize("version", [1, 2])
     def test_demo_refuses_to_build_on_a_tampered_event(
@@ -336,8 +342,8 @@ class CliContract(ABC):
         assert outcome.status != 0, outcome
         assert_one_line_error(outcome, status=outcome.status)
         assert "recorded dataset" not in outcome.stdout, outcome
-        assert self.count(database_url, "ledger_leaves") == 2
-        assert self.count(database_url, "ledger_events") == 2
+        assert self.count(database_url, "ledger_leaves") == AFTER_DEMO
+        assert self.count(database_url, "ledger_events") == AFTER_DEMO
 
     @pytest.mark.parametrize(
         "statement",
@@ -361,7 +367,7 @@ class CliContract(ABC):
 
         assert self.raw_sql(database_url, snapshot.format("ledger_events")) == events
         assert self.raw_sql(database_url, snapshot.format("ledger_leaves")) == leaves
-        assert verify_report(cli)["leaves"] == 2
+        assert verify_report(cli)["leaves"] == AFTER_DEMO
 
 
 class TestCliOnSQLite(CliContract):

@@ -24,12 +24,14 @@ class LogCliContract:
         note = cli.ok("checkpoint").stdout
 
         body, _, signature = note.partition("\n\n")
-        assert body.splitlines()[:2] == ["govledger.local/ledger", "2"]
+        assert body.splitlines()[:2] == ["govledger.local/ledger", "4"]
         assert signature.startswith("— govledger.local/ledger ")
         assert (cli.home / "log" / "checkpoint.txt").read_text() == note
 
-    def test_checkpoint_of_an_empty_log_is_a_usage_error(self, cli: Cli) -> None:
-        assert_one_line_error(cli.run("checkpoint"), "the log is empty")
+    def test_a_checkpoint_right_after_init_covers_the_first_admin(self, cli: Cli) -> None:
+        note = cli.ok("checkpoint").stdout
+
+        assert note.splitlines()[:2] == ["govledger.local/ledger", "1"]
 
     def test_an_exported_proof_verifies_offline_and_a_changed_entry_does_not(
         self, cli: Cli, tmp_path: Path
@@ -42,7 +44,7 @@ class LogCliContract:
 
         yes = cli.ok("verify-proof", *files, "--entry", str(out / "entry.dsse.json"))
         assert yes.stdout == (
-            "yes: the entry is leaf 1 of govledger.local/ledger's tree of 3 leaves\n"
+            "yes: the entry is leaf 1 of govledger.local/ledger's tree of 5 leaves\n"
         )
 
         forged = tmp_path / "forged.json"
@@ -74,7 +76,7 @@ class LogCliContract:
         )
 
         assert outcome.status == 1, outcome
-        assert "tree of 3 leaves but the trusted checkpoint is of 2" in outcome.stdout
+        assert "tree of 5 leaves but the trusted checkpoint is of 4" in outcome.stdout
 
     def test_verify_against_a_checkpoint_held_by_an_auditor(self, cli: Cli, tmp_path: Path) -> None:
         cli.ok("demo")

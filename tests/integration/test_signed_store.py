@@ -33,11 +33,14 @@ from tests.integration.raw_access import RawAccess, raw_access_for
 
 
 def add_versions(application: GovernanceApplication, name: str, count: int) -> UUID:
-    """Register dataset ``name`` and add ``count`` versions: ``count + 1`` events."""
-    dataset_id = application.register_dataset(name=name, description="test data", actor="steward")
+    """Record dataset ``name`` and ``count`` versions, one transaction per event.
+
+    Saves the aggregate directly: these tests are about the store, not about who may act.
+    """
+    dataset = Dataset(name=name, description="test data", actor="steward")
+    application.save(dataset)
     for number in range(count):
-        application.add_dataset_version(
-            dataset_id,
+        dataset.add_version(
             digest="sha256:" + hashlib.sha256(f"{name}-{number}".encode()).hexdigest(),
             row_count=100 + number,
             columns=["age", "amount"],
@@ -45,7 +48,8 @@ def add_versions(application: GovernanceApplication, name: str, count: int) -> U
             sensitivity="internal",
             actor="steward",
         )
-    return dataset_id
+        application.save(dataset)
+    return dataset.id
 
 
 def payload_of(state: bytes) -> dict[str, object]:
@@ -315,8 +319,8 @@ class SignedStoreContract:
         )
         rogue = open_ledger(settings.model_copy(update={"home": rogue_home}))
         try:
-            rogue.application.add_dataset_version(
-                dataset_id,
+            dataset = rogue.application.get_dataset(dataset_id)
+            dataset.add_version(
                 digest="sha256:" + "f" * 64,
                 row_count=1,
                 columns=["a"],
@@ -324,6 +328,7 @@ class SignedStoreContract:
                 sensitivity="public",
                 actor="intruder",
             )
+            rogue.application.save(dataset)
         finally:
             rogue.close()
 

@@ -65,6 +65,9 @@ class TransparencyLogContract:
         assert checkpoint is not None
         return checkpoint.size
 
+    def test_an_empty_log_has_no_checkpoint_to_sign(self, ledger: Ledger) -> None:
+        assert ledger.checkpointer.cut() is None
+
     def test_a_checkpoint_signs_the_rfc6962_root_of_the_leaves(
         self, ledger: Ledger, raw: RawAccess, settings: Settings
     ) -> None:
