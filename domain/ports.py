@@ -1,0 +1,78 @@
+"""What the domain needs from outside, as Protocols; adapters implement them, tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+__all__ = [
+    "ArtifactStore",
+    "Clock",
+    "DriftDetector",
+    "Explainer",
+    "FairnessAssessor",
+    "Scorer",
+    "SignatureVerifier",
+    "Trainer",
+]
+
+
+class Clock(Protocol):
+    """The current time (UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+class SignatureVerifier(Protocol):
+    """Checks a person's Ed25519 signature with their registered public key (PEM)."""
+
+    def verify(self, public_key_pem: str, signature: bytes, message: bytes) -> bool: ...
+
+    def keyid(self, public_key_pem: str) -> str: ...
+
+
+class ArtifactStore(Protocol):
+    """Content-addressed storage of large blobs; events carry only the digest."""
+
+    def put(self, content: bytes) -> str: ...
+
+    def get(self, digest: str) -> bytes: ...
+
+
+class Trainer(Protocol):
+    """Trains a model from a dataset version by a training spec; returns artifact and metrics."""
+
+    def train(
+        self, data: bytes, spec: Mapping[str, object]
+    ) -> tuple[bytes, Mapping[str, float]]: ...
+
+
+class Scorer(Protocol):
+    """Scores rows with a trained artifact."""
+
+    def score(self, artifact: bytes, rows: Sequence[Mapping[str, object]]) -> list[float]: ...
+
+
+class FairnessAssessor(Protocol):
+    """Fairness metrics (e.g. disparate impact ratio) of predictions per protected attribute."""
+
+    def assess(
+        self, predictions: Sequence[float], groups: Sequence[str]
+    ) -> Mapping[str, float]: ...
+
+
+class Explainer(Protocol):
+    """Explains one prediction: feature weights, method, parameters and fidelity."""
+
+    def explain(
+        self, artifact: bytes, row: Mapping[str, object], *, seed: int
+    ) -> Mapping[str, object]: ...
+
+
+class DriftDetector(Protocol):
+    """Drift statistics (PSI, KS) of a window against a reference, per feature."""
+
+    def drift(
+        self, reference: Sequence[Mapping[str, object]], window: Sequence[Mapping[str, object]]
+    ) -> Mapping[str, float]: ...
