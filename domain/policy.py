@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["DEFAULT_POLICY_DOCUMENT", "MonitoringThresholds", "Policy", "policy_digest"]
+__all__ = ["MonitoringThresholds", "Policy", "default_policy_document", "policy_digest"]
 
-DEFAULT_POLICY_DOCUMENT: Mapping[str, Any] = MappingProxyType(
-    {
+
+def default_policy_document() -> dict[str, Any]:
+    """A fresh copy of the default policy document (the values of events.md)."""
+    return {
         "version": "default-1",
         "approvals": {"low": 1, "medium": 1, "high": 2},
         "gates": {
@@ -37,7 +39,6 @@ DEFAULT_POLICY_DOCUMENT: Mapping[str, Any] = MappingProxyType(
             "dataset_drift_share": 0.5,
         },
     }
-)
 
 
 def policy_digest(document: Mapping[str, Any]) -> str:
