@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-__all__ = ["Dataset", "DatasetVersion"]
+__all__ = ["UNKNOWN_LICENSE", "Dataset", "DatasetVersion"]
+
+UNKNOWN_LICENSE = "unknown"
+"""The licence of a version recorded before licences were (``VersionAdded`` v1)."""
 
 
 @dataclass(frozen=True)
@@ -21,10 +25,29 @@ class DatasetVersion:
     protected_attributes: tuple[str, ...]
     sensitivity: str
     added_by: str
+    license: str = UNKNOWN_LICENSE
 
 
 class Dataset(Aggregate):
     """A dataset registered by a data steward; its id is derived from its unique name."""
+
+    class VersionAdded(Aggregate.Event):
+        """A version of the data was added; v2 records its licence (an SPDX id where one fits)."""
+
+        class_version = 2
+
+        digest: str
+        row_count: int
+        columns: list[str]
+        protected_attributes: list[str]
+        sensitivity: str
+        actor: str
+        license: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Versions recorded before licences were have an unknown licence."""
+            state["license"] = UNKNOWN_LICENSE
 
     @staticmethod
     def create_id(name: str) -> UUID:
@@ -38,7 +61,6 @@ class Dataset(Aggregate):
         self.registered_by = actor
         self.versions: list[DatasetVersion] = []
 
-    @event("VersionAdded")
     def add_version(
         self,
         *,
@@ -48,8 +70,33 @@ class Dataset(Aggregate):
         protected_attributes: list[str],
         sensitivity: str,
         actor: str,
+        license: str = UNKNOWN_LICENSE,
     ) -> None:
-        """Record a new version of the data, by content digest."""
+        """Record a new version of the data, by content digest, under its licence."""
+        # eventsourcing 9.5.6 treats every keyword-only parameter of an @event method as
+        # required, defaults or not: the default lives here, on the undecorated command.
+        self._version_added(
+            digest=digest,
+            row_count=row_count,
+            columns=columns,
+            protected_attributes=protected_attributes,
+            sensitivity=sensitivity,
+            actor=actor,
+            license=license,
+        )
+
+    @event(VersionAdded)
+    def _version_added(
+        self,
+        *,
+        digest: str,
+        row_count: int,
+        columns: list[str],
+        protected_attributes: list[str],
+        sensitivity: str,
+        actor: str,
+        license: str,
+    ) -> None:
         self.versions.append(
             DatasetVersion(
                 number=len(self.versions) + 1,
@@ -59,5 +106,6 @@ class Dataset(Aggregate):
                 protected_attributes=tuple(protected_attributes),
                 sensitivity=sensitivity,
                 added_by=actor,
+                license=license,
             )
         )

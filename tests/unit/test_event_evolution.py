@@ -1,0 +1,127 @@
+"""Stored events outlive their classes: old versions are upcast when read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from domain.application import GovernanceApplication
+from domain.dataset import UNKNOWN_LICENSE, Dataset
+
+VERSION_ADDED_TOPIC = "domain.dataset:Dataset.VersionAdded"
+
+V1_STATE = {
+    "timestamp": {"_type_": "datetime_iso", "_data_": "2025-01-31T10:00:00.123456+00:00"},
+    "digest": "sha256:" + "ab" * 32,
+    "row_count": 1000,
+    "columns": ["age", "amount", "label"],
+    "protected_attributes": ["age"],
+    "sensitivity": "confidential",
+    "actor": "dana",
+}
+"""The state of ``Dataset.VersionAdded`` as stored before it had a licence (no class_version)."""
+
+
+@pytest.fixture
+def app() -> Iterator[GovernanceApplication]:
+    application = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    yield application
+    application.close()
+
+
+def stored(state: dict[str, object], version: int = 2) -> StoredEvent:
+    return StoredEvent(
+        originator_id=uuid4(),
+        originator_version=version,
+        topic=VERSION_ADDED_TOPIC,
+        state=json.dumps(state, separators=(",", ":")).encode("utf-8"),
+    )
+
+
+def test_a_version_added_before_licences_reads_with_an_unknown_licence(
+    app: GovernanceApplication,
+) -> None:
+    event = app.mapper.to_domain_event(stored(V1_STATE))
+
+    assert isinstance(event, Dataset.VersionAdded)
+    assert event.license == UNKNOWN_LICENSE
+    assert event.digest == V1_STATE["digest"]
+    assert event.columns == V1_STATE["columns"]
+
+
+def test_a_version_added_now_is_stored_as_version_2_with_its_licence(
+    app: GovernanceApplication,
+) -> None:
+    dataset = Dataset(name="german-credit", description="credit applications", actor="dana")
+    dataset.add_version(
+        digest="sha256:" + "cd" * 32,
+        row_count=1000,
+        columns=["age", "label"],
+        protected_attributes=["age"],
+        sensitivity="public",
+        actor="dana",
+        license="CC-BY-4.0",
+    )
+    app.save(dataset)
+
+    _, version_added = app.recorder.select_events(dataset.id)
+    state = json.loads(version_added.state)
+    assert version_added.topic == VERSION_ADDED_TOPIC
+    assert state["class_version"] == 2
+    assert state["license"] == "CC-BY-4.0"
+    assert app.get_dataset(dataset.id).versions[0].license == "CC-BY-4.0"
+
+
+def test_a_version_2_event_round_trips_through_the_mapper(app: GovernanceApplication) -> None:
+    event = app.mapper.to_domain_event(
+        stored({**V1_STATE, "license": "CC-BY-4.0", "class_version": 2})
+    )
+
+    again = app.mapper.to_stored_event(event)
+
+    assert isinstance(event, Dataset.VersionAdded)
+    assert event.license == "CC-BY-4.0"
+    assert json.loads(again.state) == {**V1_STATE, "license": "CC-BY-4.0", "class_version": 2}
+
+
+def test_a_dataset_recorded_before_licences_rebuilds_with_unknown_licences(
+    app: GovernanceApplication,
+) -> None:
+    dataset = Dataset(name="german-credit", description="credit applications", actor="dana")
+    app.save(dataset)
+    old = stored(V1_STATE)
+    app.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=dataset.id,
+                originator_version=2,
+                topic=old.topic,
+                state=old.state,
+            )
+        ]
+    )
+
+    (version,) = app.get_dataset(dataset.id).versions
+
+    assert version.license == UNKNOWN_LICENSE
+    assert version.digest == V1_STATE["digest"]
+    assert version.columns == ("age", "amount", "label")
+
+
+def test_callers_that_name_no_licence_record_an_unknown_one() -> None:
+    dataset = Dataset(name="german-credit", description="credit applications", actor="dana")
+
+    dataset.add_version(
+        digest="sha256:" + "cd" * 32,
+        row_count=10,
+        columns=["a"],
+        protected_attributes=[],
+        sensitivity="public",
+        actor="dana",
+    )
+
+    assert dataset.versions[0].license == UNKNOWN_LICENSE
