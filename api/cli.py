@@ -16,7 +16,7 @@ from pathlib import Path
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
-from api import commands, log_commands
+from api import commands, log_commands, policy_commands, signing_commands
 from api.commands import EXIT_INTEGRITY, EXIT_USAGE
 from api.errors import ConfigurationError
 from api.settings import Settings
@@ -128,6 +128,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--vkey", type=Path, required=True, help="the log's C2SP verifier key")
     check.add_argument("--checkpoint", type=Path, help="a checkpoint you trust (optional)")
     check.add_argument("--origin", help="the log origin to pin (default: the vkey's name)")
+    policy = add("set-policy", policy_commands.set_policy, "validate and put a policy in force")
+    policy.add_argument("file", type=Path, help="the policy document (JSON)")
+    policy.add_argument("--actor", required=True, help="the admin who sets it")
+    signing_commands.register(commands_)
     return parser
 
 

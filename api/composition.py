@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.ed25519_signatures import Ed25519SignatureVerifier
 from api import migrations
 from api.database import Database, parse_database_url
 from api.errors import ConfigurationError
@@ -92,7 +93,9 @@ def open_ledger(settings: Settings) -> Ledger:
     if current != head:
         state = "not initialised" if current is None else f"at schema {current}, not {head}"
         raise ConfigurationError(f"database {database.describe()} is {state}: run `govledger init`")
-    application = GovernanceApplication(env=database.persistence_env(settings))
+    application = GovernanceApplication(
+        env=database.persistence_env(settings), signatures=Ed25519SignatureVerifier()
+    )
     return Ledger(
         settings=settings,
         database=database,

@@ -1,13 +1,31 @@
 """Domain errors: each says which rule refused a command and what would satisfy it.
 
 DomainError
-├── NotFoundError        the command names an aggregate that does not exist
-└── DuplicateError       the command would register something that already exists
+├── NotFoundError               the command names an aggregate that does not exist
+├── DuplicateError              the command would register something that already exists
+├── InvalidArgumentError        a value is outside the vocabulary (a tier, a digest...)
+└── RuleError                   a governance rule refused the command; a CommandRefused records it
+    ├── NotAuthorizedError          the actor lacks a role the command needs
+    ├── SegregationOfDutiesError    the actor already plays a conflicting part for the version
+    ├── GateError                   a promotion gate of the policy is not met
+    ├── InvalidStateError           the aggregate's lifecycle does not allow the command now
+    └── SignatureError              the personal signature is missing, unknown, revoked or wrong
 """
 
 from __future__ import annotations
 
-__all__ = ["DomainError", "DuplicateError", "NotAuthorizedError", "NotFoundError"]
+__all__ = [
+    "DomainError",
+    "DuplicateError",
+    "GateError",
+    "InvalidArgumentError",
+    "InvalidStateError",
+    "NotAuthorizedError",
+    "NotFoundError",
+    "RuleError",
+    "SegregationOfDutiesError",
+    "SignatureError",
+]
 
 
 class DomainError(Exception):
@@ -22,5 +40,29 @@ class DuplicateError(DomainError):
     """A command would register something that already exists."""
 
 
-class NotAuthorizedError(DomainError):
+class InvalidArgumentError(DomainError):
+    """A command's argument is outside the governance vocabulary."""
+
+
+class RuleError(DomainError):
+    """A governance rule refused the command; a ``CommandRefused`` event records the attempt."""
+
+
+class NotAuthorizedError(RuleError):
     """The actor may not issue this command; a ``CommandRefused`` event records the attempt."""
+
+
+class SegregationOfDutiesError(RuleError):
+    """The actor already plays a part for this version that excludes the one it attempts."""
+
+
+class GateError(RuleError):
+    """A promotion gate of the current policy is not met."""
+
+
+class InvalidStateError(RuleError):
+    """The lifecycle of the aggregate does not allow this command in its current state."""
+
+
+class SignatureError(RuleError):
+    """A personal signature is missing, by an unknown or revoked key, or does not verify."""

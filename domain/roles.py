@@ -38,6 +38,22 @@ class Command(StrEnum):
     REVOKE_KEY = "revoke_key"
     REGISTER_DATASET = "register_dataset"
     ADD_DATASET_VERSION = "add_dataset_version"
+    SET_POLICY = "set_policy"
+    REGISTER_MODEL = "register_model"
+    TRAIN_MODEL_VERSION = "train_model_version"
+    START_VALIDATION = "start_validation"
+    CONCLUDE_VALIDATION = "conclude_validation"
+    GRANT_APPROVAL = "grant_approval"
+    REJECT_APPROVAL = "reject_approval"
+    DEPLOY = "deploy"
+    ROLL_BACK = "roll_back"
+    RETIRE = "retire"
+    RECORD_MONITORING_RESULT = "record_monitoring_result"
+    RAISE_FINDING = "raise_finding"
+    ASSIGN_FINDING = "assign_finding"
+    REMEDIATE_FINDING = "remediate_finding"
+    ACCEPT_RISK = "accept_risk"
+    CLOSE_FINDING = "close_finding"
 
 
 ALLOWED_ROLES: Mapping[Command, frozenset[Role]] = MappingProxyType(
@@ -49,6 +65,24 @@ ALLOWED_ROLES: Mapping[Command, frozenset[Role]] = MappingProxyType(
         Command.REVOKE_KEY: frozenset({Role.ADMIN}),
         Command.REGISTER_DATASET: frozenset({Role.DATA_STEWARD}),
         Command.ADD_DATASET_VERSION: frozenset({Role.DATA_STEWARD}),
+        Command.SET_POLICY: frozenset({Role.ADMIN}),
+        Command.REGISTER_MODEL: frozenset({Role.MODEL_OWNER}),
+        Command.TRAIN_MODEL_VERSION: frozenset({Role.MODEL_DEVELOPER}),
+        Command.START_VALIDATION: frozenset({Role.VALIDATOR}),
+        Command.CONCLUDE_VALIDATION: frozenset({Role.VALIDATOR}),
+        Command.GRANT_APPROVAL: frozenset({Role.APPROVER}),
+        Command.REJECT_APPROVAL: frozenset({Role.APPROVER}),
+        Command.DEPLOY: frozenset({Role.DEPLOYER}),
+        Command.ROLL_BACK: frozenset({Role.DEPLOYER}),
+        Command.RETIRE: frozenset({Role.DEPLOYER}),
+        Command.RECORD_MONITORING_RESULT: frozenset({Role.MONITOR}),
+        Command.RAISE_FINDING: frozenset({Role.VALIDATOR, Role.MONITOR}),
+        # The owner answers for the model and triages; the validator who found it may too.
+        Command.ASSIGN_FINDING: frozenset({Role.MODEL_OWNER, Role.VALIDATOR}),
+        Command.REMEDIATE_FINDING: frozenset({Role.MODEL_OWNER, Role.MODEL_DEVELOPER}),
+        Command.ACCEPT_RISK: frozenset({Role.APPROVER}),
+        # Closing confirms a remediation independently of whoever remediated.
+        Command.CLOSE_FINDING: frozenset({Role.VALIDATOR}),
     }
 )
 """The roles that may issue each command (events.md, "Actors and roles")."""

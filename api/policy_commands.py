@@ -1,0 +1,34 @@
+"""The policy command of the CLI: put a validated policy document in force."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from adapters.policy_validation import PolicyDocumentError, validate_policy_document
+from api.commands import EXIT_OK
+from api.composition import open_ledger
+from api.errors import ConfigurationError
+from api.files import read_text
+from api.settings import Settings
+
+__all__ = ["set_policy"]
+
+
+def set_policy(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Validate a policy document against its JSON Schema, then record it in the ledger."""
+    try:
+        document = json.loads(read_text(arguments.file))
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(f"{arguments.file} is not JSON: {exc}") from None
+    try:
+        validate_policy_document(document)
+    except PolicyDocumentError as exc:
+        raise ConfigurationError(f"{arguments.file}: {exc}") from None
+    ledger = open_ledger(settings)
+    try:
+        policy = ledger.application.set_policy(actor=arguments.actor, document=document)
+    finally:
+        ledger.close()
+    print(f"policy {policy.version} ({policy.digest}) is in force")
+    return EXIT_OK

@@ -1,0 +1,139 @@
+"""Development: model inventory records, trained versions and their independent validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from domain.errors import DuplicateError
+from domain.model import Model
+from domain.model_version import ModelVersion
+from domain.roles import Command
+from domain.service import GovernanceService
+from domain.statements import Statement
+from domain.vocabulary import Outcome, RiskTier, check_digest, check_digests, parse
+
+__all__ = ["DevelopmentCommands"]
+
+
+class DevelopmentCommands(GovernanceService):
+    """Commands of the model owner, the model developer and the validator."""
+
+    def register_model(
+        self,
+        *,
+        actor: str,
+        name: str,
+        purpose: str,
+        intended_use: str,
+        restrictions: Sequence[str],
+        risk_tier: str,
+        owner: str = "",
+    ) -> UUID:
+        """Register a model in the inventory under a unique name; return its id."""
+        with self._command(actor, Command.REGISTER_MODEL):
+            tier = parse(RiskTier, risk_tier, "risk tier")
+        model = Model(
+            name=name,
+            purpose=purpose,
+            intended_use=intended_use,
+            restrictions=list(restrictions),
+            owner=owner or actor,
+            risk_tier=tier.value,
+            actor=actor,
+        )
+        try:
+            return self._register(model, f"model {name!r}", "train a new version of it instead")
+        except DuplicateError as error:
+            self._refuse(actor, Command.REGISTER_MODEL, error)
+
+    def get_model(self, model_id: UUID) -> Model:
+        """Return the model with this id."""
+        return self._get(Model, model_id, f"no model with id {model_id}: register it first")
+
+    def train_model_version(
+        self,
+        *,
+        actor: str,
+        model_id: UUID,
+        dataset_versions: Sequence[str | Mapping[str, Any]],
+        training_spec: Mapping[str, str | int | float],
+        code_version: str,
+        environment: Mapping[str, str],
+        artifact_digest: str,
+        metrics: Mapping[str, float],
+        derived_from: UUID | None = None,
+    ) -> UUID:
+        """Record a trained version of a model, with its lineage; return its id."""
+        self._authorize(actor, Command.TRAIN_MODEL_VERSION)
+        check_digest(artifact_digest, "artifact digest")
+        model = self.get_model(model_id)
+        if derived_from is not None:
+            self.get_model_version(derived_from)
+        version = ModelVersion(
+            model_id=model.id,
+            number=model.next_version_number,
+            dataset_versions=[v if isinstance(v, str) else dict(v) for v in dataset_versions],
+            training_spec=dict(training_spec),
+            code_version=code_version,
+            environment=dict(environment),
+            artifact_digest=artifact_digest,
+            metrics={name: float(value) for name, value in metrics.items()},
+            derived_from="" if derived_from is None else str(derived_from),
+            actor=actor,
+        )
+        model.add_version(version_id=version.id, actor=actor)
+        self.save(model, version)
+        return version.id
+
+    def get_model_version(self, version_id: UUID) -> ModelVersion:
+        """Return the model version with this id."""
+        return self._get(
+            ModelVersion, version_id, f"no model version with id {version_id}: train it first"
+        )
+
+    def start_validation(self, *, actor: str, version_id: UUID) -> None:
+        """An independent validator starts validating a version."""
+        with self._command(actor, Command.START_VALIDATION):
+            version = self.get_model_version(version_id)
+            version.check_may_start_validation(actor)
+        version.start_validation(actor=actor)
+        self.save(version)
+
+    def conclude_validation(
+        self,
+        *,
+        actor: str,
+        version_id: UUID,
+        outcome: str,
+        evidence_digests: Sequence[str],
+        signature: bytes,
+        keyid: str,
+        signed_at: str,
+    ) -> None:
+        """The validator concludes, signing the outcome and the evidence it rests on."""
+        with self._command(actor, Command.CONCLUDE_VALIDATION):
+            conclusion = parse(Outcome, outcome, "validation outcome")
+            evidence = check_digests(evidence_digests, "evidence digest")
+            version = self.get_model_version(version_id)
+            version.check_may_conclude_validation(actor)
+            statement = Statement(
+                action="conclude_validation",
+                subject=str(version.id),
+                artifact_digest=version.artifact_digest,
+                evidence_digests=tuple(evidence),
+                signer=actor,
+                signed_at=signed_at,
+                outcome=conclusion.value,
+            )
+            encoded = self._verify_signed(actor, statement, signature=signature, keyid=keyid)
+        version.conclude_validation(
+            outcome=conclusion.value,
+            evidence_digests=evidence,
+            signature=encoded,
+            keyid=keyid,
+            signed_at=signed_at,
+            actor=actor,
+        )
+        self.save(version)

@@ -1,0 +1,50 @@
+"""Continuous monitoring: results of a window, and the findings a breach in prod raises."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from uuid import UUID
+
+from domain.development_commands import DevelopmentCommands
+from domain.finding import Finding
+from domain.monitoring import breaches
+from domain.roles import Command
+from domain.vocabulary import Environment, FindingSource, Severity, parse
+
+__all__ = ["MONITORING_FINDING_DUE", "MonitoringCommands"]
+
+MONITORING_FINDING_DUE = timedelta(days=30)
+"""How long the owner has to resolve a finding raised by monitoring."""
+
+
+class MonitoringCommands(DevelopmentCommands):
+    """Commands of the monitor service."""
+
+    def record_monitoring_result(
+        self, *, actor: str, version_id: UUID, environment: str, metrics: Mapping[str, float]
+    ) -> UUID | None:
+        """Record a monitoring window; a breach in prod raises a high finding, whose id returns."""
+        with self._command(actor, Command.RECORD_MONITORING_RESULT):
+            target = parse(Environment, environment, "environment")
+            version = self.get_model_version(version_id)
+            version.check_deployed_in(target.value)
+        values = {name: float(value) for name, value in metrics.items()}
+        found = breaches(values, self.current_policy().monitoring)
+        version.record_monitoring(
+            environment=target.value, metrics=values, breaches=found, actor=actor
+        )
+        if not found or target is not Environment.PROD:
+            self.save(version)
+            return None
+        finding = Finding(
+            model_version_id=version.id,
+            severity=Severity.HIGH.value,
+            title="monitoring breach in prod: " + "; ".join(found),
+            due=(self.clock.now() + MONITORING_FINDING_DUE).date().isoformat(),
+            source=FindingSource.MONITORING.value,
+            actor=actor,
+        )
+        version.link_finding(finding_id=finding.id, actor=actor)
+        self.save(version, finding)
+        return finding.id

@@ -1,0 +1,248 @@
+"""Fakes of the domain's ports, and a small organisation that drives the lifecycle in tests.
+
+``HmacSignatureVerifier`` really checks signatures, with HMAC-SHA256 standing in for Ed25519:
+the "public key PEM" is the person's secret, so only its holder (the test) can sign. The real
+Ed25519 verifier lives in ``adapters`` and implements the same ``SignatureVerifier`` port.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from domain.application import GovernanceApplication
+from domain.errors import DomainError
+from domain.roles import Role
+from domain.statements import Statement
+
+ARTIFACT = "sha256:" + "a" * 64
+OTHER_ARTIFACT = "sha256:" + "b" * 64
+EVIDENCE = ["sha256:" + "e" * 64]
+START = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
+
+
+class HmacSignatureVerifier:
+    """A SignatureVerifier whose keys are HMAC secrets written as PEM-looking text."""
+
+    def verify(self, public_key_pem: str, signature: bytes, message: bytes) -> bool:
+        """True when ``signature`` is the HMAC-SHA256 of ``message`` under the key."""
+        return hmac.compare_digest(sign(public_key_pem, message), signature)
+
+    def keyid(self, public_key_pem: str) -> str:
+        """The SHA-256 of the key text, in hex."""
+        return hashlib.sha256(public_key_pem.encode()).hexdigest()
+
+
+def fake_key(name: str, serial: int = 1) -> str:
+    """A person's fake key, distinct per name and serial."""
+    return f"-----BEGIN HMAC TEST KEY-----\n{name}/{serial}\n-----END HMAC TEST KEY-----\n"
+
+
+def sign(key: str, message: bytes) -> bytes:
+    """What the holder of ``key`` signs ``message`` with."""
+    return hmac.new(key.encode(), message, hashlib.sha256).digest()
+
+
+class FakeClock:
+    """A clock that moves only when told."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        """The time the test set."""
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward."""
+        self.current += delta
+
+
+CAST: dict[str, tuple[Role, ...]] = {
+    "olga": (Role.MODEL_OWNER,),
+    "dev": (Role.MODEL_DEVELOPER,),
+    "vera": (Role.VALIDATOR,),
+    "ann": (Role.APPROVER,),
+    "abe": (Role.APPROVER,),
+    "dee": (Role.DEPLOYER,),
+    "mon": (Role.MONITOR,),
+    "aud": (Role.AUDITOR,),
+    # Holds every lifecycle role, so only segregation of duties can stop it.
+    "max": (Role.MODEL_DEVELOPER, Role.VALIDATOR, Role.APPROVER),
+}
+"""The people of the test organisation and their roles; ``root`` is the admin."""
+
+
+class Organisation:
+    """The cast of ``CAST`` acting on an application through its commands."""
+
+    def __init__(self, app: GovernanceApplication, clock: FakeClock) -> None:
+        self.app = app
+        self.clock = clock
+        self.keys: dict[str, str] = {}
+        app.bootstrap_admin("root")
+        for name, roles in CAST.items():
+            app.register_principal(actor="root", name=name, roles=list(roles))
+            self.keys[name] = fake_key(name)
+            app.register_key(actor="root", name=name, public_key_pem=self.keys[name])
+
+    def keyid(self, name: str) -> str:
+        return HmacSignatureVerifier().keyid(self.keys[name])
+
+    def signed(self, actor: str, statement: Statement) -> dict[str, Any]:
+        """The signature arguments of a command: ``actor`` signs ``statement``."""
+        return {
+            "signature": sign(self.keys[actor], statement.canonical_bytes()),
+            "keyid": self.keyid(actor),
+            "signed_at": statement.signed_at,
+        }
+
+    def statement(self, actor: str, action: str, subject: UUID, **fields: Any) -> Statement:
+        return Statement(
+            action=action,
+            subject=str(subject),
+            artifact_digest=fields.get("artifact_digest", ARTIFACT),
+            evidence_digests=tuple(EVIDENCE),
+            signer=actor,
+            signed_at=self.clock.now().isoformat(),
+            outcome=fields.get("outcome", ""),
+        )
+
+    def register_model(self, name: str = "credit", risk_tier: str = "high") -> UUID:
+        return self.app.register_model(
+            actor="olga",
+            name=name,
+            purpose="score loan applications",
+            intended_use="decision support for credit officers",
+            restrictions=["not for automated rejection"],
+            risk_tier=risk_tier,
+        )
+
+    def train(
+        self,
+        model_id: UUID,
+        *,
+        actor: str = "dev",
+        artifact: str = ARTIFACT,
+        derived_from: UUID | None = None,
+    ) -> UUID:
+        return self.app.train_model_version(
+            actor=actor,
+            model_id=model_id,
+            dataset_versions=["credit-data:1"],
+            training_spec={"algorithm": "logistic_regression", "C": 1.0, "seed": 7},
+            code_version="git:0123abc",
+            environment={"python": "3.11", "scikit-learn": "1.5.2"},
+            artifact_digest=artifact,
+            metrics={"auc": 0.81, "accuracy": 0.76},
+            derived_from=derived_from,
+        )
+
+    def conclude(self, version_id: UUID, validator: str, outcome: str = "passed") -> None:
+        artifact = self.app.get_model_version(version_id).artifact_digest
+        statement = self.statement(
+            validator, "conclude_validation", version_id, outcome=outcome, artifact_digest=artifact
+        )
+        self.app.conclude_validation(
+            actor=validator,
+            version_id=version_id,
+            outcome=outcome,
+            evidence_digests=EVIDENCE,
+            **self.signed(validator, statement),
+        )
+
+    def validate(self, version_id: UUID, validator: str = "vera", outcome: str = "passed") -> None:
+        self.app.start_validation(actor=validator, version_id=version_id)
+        self.conclude(version_id, validator, outcome)
+
+    def decision(self, approver: str, version_id: UUID, *, granted: bool = True) -> dict[str, Any]:
+        """The arguments of an approver's signed decision on the version's artifact."""
+        artifact = self.app.get_model_version(version_id).artifact_digest
+        statement = self.statement(
+            approver,
+            "approve" if granted else "reject",
+            version_id,
+            outcome="granted" if granted else "rejected",
+            artifact_digest=artifact,
+        )
+        return {
+            "actor": approver,
+            "version_id": version_id,
+            "artifact_digest": artifact,
+            "evidence_digests": EVIDENCE,
+            **self.signed(approver, statement),
+        }
+
+    def approve(self, version_id: UUID, *approvers: str) -> None:
+        for approver in approvers or ("ann", "abe"):
+            self.app.grant_approval(**self.decision(approver, version_id))
+
+    def reject(self, version_id: UUID, approver: str = "ann") -> None:
+        self.app.reject_approval(**self.decision(approver, version_id, granted=False))
+
+    def deploy(self, version_id: UUID, environment: str, artifact: str | None = None) -> None:
+        digest = artifact or self.app.get_model_version(version_id).artifact_digest
+        self.app.deploy(
+            actor="dee", version_id=version_id, environment=environment, artifact_digest=digest
+        )
+
+    def released(self, risk_tier: str = "high") -> UUID:
+        """A validated, approved version of a new model, not deployed yet."""
+        version_id = self.train(self.register_model(risk_tier=risk_tier))
+        self.validate(version_id)
+        self.approve(version_id)
+        return version_id
+
+    def raise_finding(self, version_id: UUID, severity: str = "high") -> UUID:
+        return self.app.raise_finding(
+            actor="vera", version_id=version_id, severity=severity, title="bias", due="2025-03-31"
+        )
+
+    def accept_risk_arguments(self, approver: str, finding_id: UUID) -> dict[str, Any]:
+        finding = self.app.get_finding(finding_id)
+        artifact = self.app.get_model_version(finding.model_version_id).artifact_digest
+        statement = self.statement(
+            approver, "accept_risk", finding_id, outcome="accepted", artifact_digest=artifact
+        )
+        return {
+            "actor": approver,
+            "finding_id": finding_id,
+            "rationale": "compensating control: manual review",
+            "evidence_digests": EVIDENCE,
+            **self.signed(approver, statement),
+        }
+
+
+def topics(app: GovernanceApplication) -> list[str]:
+    """The short topic of every recorded event, in order."""
+    return [
+        n.topic.rsplit(".", 1)[-1]
+        for n in app.recorder.select_notifications(start=None, limit=10_000)
+    ]
+
+
+@contextmanager
+def refused(app: GovernanceApplication, error: type[DomainError], match: str) -> Iterator[None]:
+    """Expect the block's command to raise ``error`` and record exactly one CommandRefused."""
+    before = topics(app)
+    with pytest.raises(error, match=match):
+        yield
+    assert topics(app) == [*before, "CommandRefused"]
+
+
+def in_memory_organisation() -> Organisation:
+    """An organisation on a fresh in-memory application with the fakes as its ports."""
+    clock = FakeClock()
+    app = GovernanceApplication(
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        signatures=HmacSignatureVerifier(),
+        clock=clock,
+    )
+    return Organisation(app, clock)
