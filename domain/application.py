@@ -7,15 +7,17 @@ aggregate, and a valid personal signature where a person decides. Otherwise the 
 saved as a ``CommandRefused`` event and a ``RuleError`` is raised, with nothing else applied.
 
 The commands are grouped by who issues them, one module per group; this class joins them.
-Ports are keyword arguments: ``GovernanceApplication(env=..., signatures=..., clock=...)``.
+Ports are keyword arguments: ``GovernanceApplication(env=..., signatures=..., clock=...,
+drift_detector=..., fairness_assessor=...)``.
 """
 
 from __future__ import annotations
 
 from domain.admin_commands import AdminCommands
 from domain.dataset_commands import DatasetCommands
+from domain.explanation_commands import ExplanationCommands
 from domain.finding_commands import FindingCommands
-from domain.monitoring_commands import MonitoringCommands
+from domain.monitor_commands import MonitorCommands
 from domain.release_commands import ReleaseCommands
 from domain.service import SYSTEM_ACTOR
 
@@ -23,7 +25,12 @@ __all__ = ["SYSTEM_ACTOR", "GovernanceApplication"]
 
 
 class GovernanceApplication(
-    AdminCommands, DatasetCommands, ReleaseCommands, FindingCommands, MonitoringCommands
+    AdminCommands,
+    DatasetCommands,
+    ReleaseCommands,
+    FindingCommands,
+    MonitorCommands,
+    ExplanationCommands,
 ):
     """Commands and queries over the governance ledger."""
 

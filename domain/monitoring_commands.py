@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from uuid import UUID
 
 from domain.development_commands import DevelopmentCommands
 from domain.finding import Finding
+from domain.model_version import ModelVersion
 from domain.monitoring import breaches
 from domain.roles import Command
 from domain.vocabulary import Environment, FindingSource, Severity, parse
@@ -37,6 +38,14 @@ class MonitoringCommands(DevelopmentCommands):
         if not found or target is not Environment.PROD:
             self.save(version)
             return None
+        finding = self._monitoring_finding(version, found, actor)
+        self.save(version, finding)
+        return finding.id
+
+    def _monitoring_finding(
+        self, version: ModelVersion, found: Sequence[str], actor: str
+    ) -> Finding:
+        """A high finding for breaches in prod, linked to ``version``; the caller saves both."""
         finding = Finding(
             model_version_id=version.id,
             severity=Severity.HIGH.value,
@@ -46,5 +55,4 @@ class MonitoringCommands(DevelopmentCommands):
             actor=actor,
         )
         version.link_finding(finding_id=finding.id, actor=actor)
-        self.save(version, finding)
-        return finding.id
+        return finding

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -12,6 +13,7 @@ __all__ = [
     "DriftDetector",
     "Explainer",
     "FairnessAssessor",
+    "FeatureDrift",
     "Scorer",
     "SignatureVerifier",
     "Trainer",
@@ -55,7 +57,7 @@ class Scorer(Protocol):
 
 
 class FairnessAssessor(Protocol):
-    """Fairness metrics (e.g. disparate impact ratio) of predictions per protected attribute."""
+    """Fairness metrics of predictions by group, ``disparate_impact`` (min/max positive rate)."""
 
     def assess(
         self, predictions: Sequence[float], groups: Sequence[str]
@@ -70,9 +72,17 @@ class Explainer(Protocol):
     ) -> Mapping[str, object]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class FeatureDrift:
+    """How far one feature of a window moved from the reference: PSI and the KS test's p-value."""
+
+    psi: float
+    ks_p_value: float
+
+
 class DriftDetector(Protocol):
-    """Drift statistics (PSI, KS) of a window against a reference, per feature."""
+    """Drift statistics (PSI, KS) of a window against a reference, per feature name."""
 
     def drift(
         self, reference: Sequence[Mapping[str, object]], window: Sequence[Mapping[str, object]]
-    ) -> Mapping[str, float]: ...
+    ) -> Mapping[str, FeatureDrift]: ...

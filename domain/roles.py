@@ -49,6 +49,9 @@ class Command(StrEnum):
     ROLL_BACK = "roll_back"
     RETIRE = "retire"
     RECORD_MONITORING_RESULT = "record_monitoring_result"
+    REGISTER_MONITOR = "register_monitor"
+    EVALUATE_MONITORING_WINDOW = "evaluate_monitoring_window"
+    RECORD_EXPLANATION = "record_explanation"
     RAISE_FINDING = "raise_finding"
     ASSIGN_FINDING = "assign_finding"
     REMEDIATE_FINDING = "remediate_finding"
@@ -76,6 +79,11 @@ ALLOWED_ROLES: Mapping[Command, frozenset[Role]] = MappingProxyType(
         Command.ROLL_BACK: frozenset({Role.DEPLOYER}),
         Command.RETIRE: frozenset({Role.DEPLOYER}),
         Command.RECORD_MONITORING_RESULT: frozenset({Role.MONITOR}),
+        # A monitor's threshold overrides are a governance choice, so the owner makes them,
+        # not the service that is then judged by them.
+        Command.REGISTER_MONITOR: frozenset({Role.MODEL_OWNER}),
+        Command.EVALUATE_MONITORING_WINDOW: frozenset({Role.MONITOR}),
+        Command.RECORD_EXPLANATION: frozenset({Role.MONITOR}),
         Command.RAISE_FINDING: frozenset({Role.VALIDATOR, Role.MONITOR}),
         # The owner answers for the model and triages; the validator who found it may too.
         Command.ASSIGN_FINDING: frozenset({Role.MODEL_OWNER, Role.VALIDATOR}),

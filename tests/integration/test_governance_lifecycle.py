@@ -11,11 +11,19 @@ from api.composition import Ledger, open_ledger
 from api.settings import Settings
 from domain.application import GovernanceApplication
 from domain.errors import GateError
+from domain.ports import FeatureDrift
 from domain.roles import Role
 from ledger.tree_verification import verify_tree
 from ledger.verification import verify_store
 from tests.conftest import initialise, make_settings
-from tests.unit.fakes import FakeClock, HmacSignatureVerifier, Organisation, topics
+from tests.unit.fakes import (
+    FakeClock,
+    FakeDriftDetector,
+    FakeFairnessAssessor,
+    HmacSignatureVerifier,
+    Organisation,
+    topics,
+)
 
 
 class GovernanceLifecycleContract:
@@ -39,6 +47,8 @@ class GovernanceLifecycleContract:
             env=database.persistence_env(settings),
             signatures=HmacSignatureVerifier(),
             clock=clock,
+            drift_detector=FakeDriftDetector({"age": FeatureDrift(psi=0.4, ks_p_value=0.01)}),
+            fairness_assessor=FakeFairnessAssessor({"disparate_impact": 0.9}),
         )
         governed = Ledger(
             settings=settings,
@@ -77,9 +87,42 @@ class GovernanceLifecycleContract:
             actor="mon", version_id=version_id, environment="prod", metrics={"psi": 0.4}
         )
 
+        monitor_id = app.register_monitor(
+            actor="olga",
+            version_id=version_id,
+            kind="drift",
+            environment="prod",
+            thresholds={"psi_drift": 0.3},
+        )
+        window_finding_id = app.evaluate_monitoring_window(
+            actor="mon",
+            monitor_id=monitor_id,
+            start="2025-01-01T00:00:00+00:00",
+            end="2025-01-08T00:00:00+00:00",
+            reference_rows=[{"age": 30}, {"age": 45}],
+            window_rows=[{"age": 62}, {"age": 70}],
+        )
+        explanation_id = app.record_explanation(
+            actor="mon",
+            version_id=version_id,
+            prediction_ref="batch-1/row-3",
+            method="lime",
+            parameters={"num_samples": 5000, "kernel_width": 0.75},
+            seed=42,
+            weights_digest="sha256:" + "c" * 64,
+            fidelity=0.87,
+        )
+
         assert finding_id is not None
         assert app.get_finding(finding_id).is_open
-        assert app.get_model_version(version_id).environments == {"dev", "uat", "prod"}
+        assert window_finding_id is not None
+        assert app.get_monitor(monitor_id).last_breaches == [
+            "dataset drift share 1.0 >= 0.5 (dataset drift)"
+        ]
+        assert app.get_explanation(explanation_id).fidelity == 0.87
+        version = app.get_model_version(version_id)
+        assert version.finding_ids == [finding_id, window_finding_id]
+        assert version.environments == {"dev", "uat", "prod"}
         assert topics(app).count("CommandRefused") == 1
         self.assert_intact(ledger)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ import pytest
 
 from domain.application import GovernanceApplication
 from domain.errors import DomainError
+from domain.ports import DriftDetector, FairnessAssessor, FeatureDrift
 from domain.roles import Role
 from domain.statements import Statement
 
@@ -63,6 +64,34 @@ class FakeClock:
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward."""
         self.current += delta
+
+
+class FakeDriftDetector:
+    """A DriftDetector that reports the drift it was given and remembers what it was asked."""
+
+    def __init__(self, per_feature: Mapping[str, FeatureDrift]) -> None:
+        self.per_feature = dict(per_feature)
+        self.calls: list[tuple[list[Mapping[str, object]], list[Mapping[str, object]]]] = []
+
+    def drift(
+        self, reference: Sequence[Mapping[str, object]], window: Sequence[Mapping[str, object]]
+    ) -> Mapping[str, FeatureDrift]:
+        """The configured drift per feature, whatever the rows."""
+        self.calls.append((list(reference), list(window)))
+        return self.per_feature
+
+
+class FakeFairnessAssessor:
+    """A FairnessAssessor that reports the metrics it was given and remembers what it assessed."""
+
+    def __init__(self, metrics: Mapping[str, float]) -> None:
+        self.metrics = dict(metrics)
+        self.calls: list[tuple[list[float], list[str]]] = []
+
+    def assess(self, predictions: Sequence[float], groups: Sequence[str]) -> Mapping[str, float]:
+        """The configured metrics, whatever the predictions."""
+        self.calls.append((list(predictions), list(groups)))
+        return self.metrics
 
 
 CAST: dict[str, tuple[Role, ...]] = {
@@ -237,12 +266,18 @@ def refused(app: GovernanceApplication, error: type[DomainError], match: str) ->
     assert topics(app) == [*before, "CommandRefused"]
 
 
-def in_memory_organisation() -> Organisation:
+def in_memory_organisation(
+    *,
+    drift_detector: DriftDetector | None = None,
+    fairness_assessor: FairnessAssessor | None = None,
+) -> Organisation:
     """An organisation on a fresh in-memory application with the fakes as its ports."""
     clock = FakeClock()
     app = GovernanceApplication(
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
         signatures=HmacSignatureVerifier(),
         clock=clock,
+        drift_detector=drift_detector,
+        fairness_assessor=fairness_assessor,
     )
     return Organisation(app, clock)

@@ -23,6 +23,7 @@ from domain.roles import Role
 from tests.unit.fakes import (
     ARTIFACT,
     EVIDENCE,
+    FakeFairnessAssessor,
     Organisation,
     in_memory_organisation,
     refused,
@@ -375,12 +376,24 @@ EVERY_EVENT = {
     "Remediated",
     "RiskAccepted",
     "Closed",
+    "WindowEvaluated",
+    "Recorded",
 }
 
 
+@pytest.fixture
+def monitored_org() -> Iterator[Organisation]:
+    organisation = in_memory_organisation(
+        fairness_assessor=FakeFairnessAssessor({"disparate_impact": 0.5})
+    )
+    yield organisation
+    organisation.app.close()
+
+
 def test_every_lifecycle_event_survives_the_round_trip_through_its_stored_form(
-    org: Organisation,
+    monitored_org: Organisation,
 ) -> None:
+    org = monitored_org
     app = org.app
     app.grant_role(actor="root", name="aud", role=Role.VALIDATOR)
     app.set_policy(actor="root", document=default_policy_document())
@@ -388,6 +401,27 @@ def test_every_lifecycle_event_survives_the_round_trip_through_its_stored_form(
     org.deploy(version_id, "prod")
     app.record_monitoring_result(
         actor="mon", version_id=version_id, environment="prod", metrics={"psi": 1.0}
+    )
+    monitor_id = app.register_monitor(
+        actor="olga", version_id=version_id, kind="fairness", environment="prod"
+    )
+    app.evaluate_monitoring_window(
+        actor="mon",
+        monitor_id=monitor_id,
+        start="2025-01-01T00:00:00+00:00",
+        end="2025-01-08T00:00:00+00:00",
+        predictions=[1.0, 0.0],
+        groups=["a", "b"],
+    )
+    app.record_explanation(
+        actor="mon",
+        version_id=version_id,
+        prediction_ref="batch-1/row-1",
+        method="lime",
+        parameters={"num_samples": 5000},
+        seed=7,
+        weights_digest=ARTIFACT,
+        fidelity=0.9,
     )
     app.roll_back(actor="dee", version_id=version_id, environment="prod")
     finding_id = org.raise_finding(version_id)

@@ -1,0 +1,103 @@
+"""The monitor aggregate: what is watched for one model version in one environment, and each
+window evaluated (events.md, "Continuous Monitoring").
+
+A monitor may override the policy's monitoring thresholds for its version (events.md,
+"Policies": thresholds "overridable per model"); the rest come from the policy in force.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from datetime import datetime
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidArgumentError
+from domain.policy import MonitoringThresholds
+
+__all__ = ["Monitor", "MonitorKind", "check_threshold_overrides", "check_window"]
+
+_THRESHOLD_NAMES = frozenset(field.name for field in fields(MonitoringThresholds))
+
+
+class MonitorKind(StrEnum):
+    """What a monitor watches."""
+
+    FAIRNESS = "fairness"
+    DRIFT = "drift"
+    QUALITY = "quality"
+    KPI = "kpi"
+
+
+def check_threshold_overrides(overrides: Mapping[str, float]) -> dict[str, float]:
+    """The overrides as floats, or InvalidArgumentError naming a threshold the policy lacks."""
+    unknown = sorted(set(overrides) - _THRESHOLD_NAMES)
+    if unknown:
+        accepted = " | ".join(sorted(_THRESHOLD_NAMES))
+        raise InvalidArgumentError(f"thresholds {unknown} are not among {accepted}")
+    return {name: float(value) for name, value in overrides.items()}
+
+
+class Monitor(Aggregate):
+    """One kind of monitoring of a model version in an environment; its id derives from those."""
+
+    @staticmethod
+    def create_id(model_version_id: UUID, kind: str, environment: str) -> UUID:
+        """Derive the id from the version, the kind and the environment."""
+        return uuid5(NAMESPACE_URL, f"govledger:monitor:{model_version_id}:{kind}:{environment}")
+
+    @event("Registered")
+    def __init__(
+        self,
+        *,
+        model_version_id: UUID,
+        kind: str,
+        environment: str,
+        thresholds: dict[str, float],
+        actor: str,
+    ) -> None:
+        self.model_version_id = model_version_id
+        self.kind = kind
+        self.environment = environment
+        self.thresholds = dict(thresholds)
+        self.registered_by = actor
+        self.windows = 0
+        self.last_metrics: dict[str, float] = {}
+        self.last_breaches: list[str] = []
+
+    @event("WindowEvaluated")
+    def evaluate_window(
+        self,
+        *,
+        start: str,
+        end: str,
+        metrics: dict[str, float],
+        breaches: list[str],
+        actor: str,
+    ) -> None:
+        """The metrics of one window of the version's traffic, and the thresholds they breach."""
+        self.windows += 1
+        self.last_metrics = dict(metrics)
+        self.last_breaches = list(breaches)
+
+    def effective_thresholds(self, policy: MonitoringThresholds) -> MonitoringThresholds:
+        """The policy's thresholds, with this monitor's overrides in their place."""
+        return replace(policy, **self.thresholds)
+
+
+def check_window(start: str, end: str) -> tuple[str, str]:
+    """The window's bounds in ISO 8601 if ``start`` precedes ``end``, else InvalidArgumentError."""
+    try:
+        window_start, window_end = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    except ValueError:
+        raise InvalidArgumentError(
+            f"window {start!r} to {end!r} is not a pair of ISO 8601 times"
+        ) from None
+    if window_start.tzinfo is None or window_end.tzinfo is None:
+        raise InvalidArgumentError(f"window {start!r} to {end!r} needs times with a UTC offset")
+    if not window_start < window_end:
+        raise InvalidArgumentError(f"window start {start} is not before its end {end}")
+    return window_start.isoformat(), window_end.isoformat()
