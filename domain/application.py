@@ -8,7 +8,8 @@ saved as a ``CommandRefused`` event and a ``RuleError`` is raised, with nothing 
 
 The commands are grouped by who issues them, one module per group; this class joins them.
 Ports are keyword arguments: ``GovernanceApplication(env=..., signatures=..., clock=...,
-drift_detector=..., fairness_assessor=...)``.
+drift_detector=..., fairness_assessor=..., artifacts=..., trainer=..., scorer=...,
+explainer=...)``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from domain.finding_commands import FindingCommands
 from domain.monitor_commands import MonitorCommands
 from domain.release_commands import ReleaseCommands
 from domain.service import SYSTEM_ACTOR
+from domain.training_commands import TrainingCommands
 
 __all__ = ["SYSTEM_ACTOR", "GovernanceApplication"]
 
@@ -27,6 +29,7 @@ __all__ = ["SYSTEM_ACTOR", "GovernanceApplication"]
 class GovernanceApplication(
     AdminCommands,
     DatasetCommands,
+    TrainingCommands,
     ReleaseCommands,
     FindingCommands,
     MonitorCommands,

@@ -8,6 +8,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.errors import NotFoundError
+
 __all__ = ["UNKNOWN_LICENSE", "Dataset", "DatasetVersion"]
 
 UNKNOWN_LICENSE = "unknown"
@@ -60,6 +62,14 @@ class Dataset(Aggregate):
         self.description = description
         self.registered_by = actor
         self.versions: list[DatasetVersion] = []
+
+    def dataset_version(self, number: int) -> DatasetVersion:
+        """The version numbered ``number``, else NotFoundError."""
+        if not 1 <= number <= len(self.versions):
+            raise NotFoundError(
+                f"dataset {self.name!r} has no version {number}: it has {len(self.versions)}"
+            )
+        return self.versions[number - 1]
 
     def add_version(
         self,

@@ -68,9 +68,7 @@ class DevelopmentCommands(GovernanceService):
         """Record a trained version of a model, with its lineage; return its id."""
         self._authorize(actor, Command.TRAIN_MODEL_VERSION)
         check_digest(artifact_digest, "artifact digest")
-        model = self.get_model(model_id)
-        if derived_from is not None:
-            self.get_model_version(derived_from)
+        model = self._model_to_train(model_id, derived_from)
         version = ModelVersion(
             model_id=model.id,
             number=model.next_version_number,
@@ -86,6 +84,13 @@ class DevelopmentCommands(GovernanceService):
         model.add_version(version_id=version.id, actor=actor)
         self.save(model, version)
         return version.id
+
+    def _model_to_train(self, model_id: UUID, derived_from: UUID | None) -> Model:
+        """The model a new version joins; NotFoundError if it or the predecessor is unknown."""
+        model = self.get_model(model_id)
+        if derived_from is not None:
+            self.get_model_version(derived_from)
+        return model
 
     def get_model_version(self, version_id: UUID) -> ModelVersion:
         """Return the model version with this id."""

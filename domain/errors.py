@@ -4,17 +4,20 @@ DomainError
 ├── NotFoundError               the command names an aggregate that does not exist
 ├── DuplicateError              the command would register something that already exists
 ├── InvalidArgumentError        a value is outside the vocabulary (a tier, a digest...)
+├── PortError                   a port (trainer, scorer, explainer) answered outside its contract
 └── RuleError                   a governance rule refused the command; a CommandRefused records it
     ├── NotAuthorizedError          the actor lacks a role the command needs
     ├── SegregationOfDutiesError    the actor already plays a conflicting part for the version
     ├── GateError                   a promotion gate of the policy is not met
     ├── InvalidStateError           the aggregate's lifecycle does not allow the command now
+    ├── ArtifactError               content is missing from the artifact store or not its digest's
     └── SignatureError              the personal signature is missing, unknown, revoked or wrong
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ArtifactError",
     "DomainError",
     "DuplicateError",
     "GateError",
@@ -22,6 +25,7 @@ __all__ = [
     "InvalidStateError",
     "NotAuthorizedError",
     "NotFoundError",
+    "PortError",
     "RuleError",
     "SegregationOfDutiesError",
     "SignatureError",
@@ -44,6 +48,10 @@ class InvalidArgumentError(DomainError):
     """A command's argument is outside the governance vocabulary."""
 
 
+class PortError(DomainError):
+    """A port answered outside its contract: the adapter behind it is at fault, not the actor."""
+
+
 class RuleError(DomainError):
     """A governance rule refused the command; a ``CommandRefused`` event records the attempt."""
 
@@ -62,6 +70,10 @@ class GateError(RuleError):
 
 class InvalidStateError(RuleError):
     """The lifecycle of the aggregate does not allow this command in its current state."""
+
+
+class ArtifactError(RuleError):
+    """Content is missing from the artifact store, or is not what its digest says it is."""
 
 
 class SignatureError(RuleError):

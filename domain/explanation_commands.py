@@ -1,18 +1,29 @@
-"""Explanations of single predictions, recorded by the monitor service (events.md)."""
+"""Explanations of single predictions, recorded by the monitor service (events.md).
+
+The monitor service either reports an explanation made elsewhere (``record_explanation``) or
+has the ports make it (``explain_prediction``): the version's artifact, checked against its
+digest, is scored and explained, and the weights are stored as RFC 8785 JSON by their digest.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from domain.development_commands import DevelopmentCommands
-from domain.errors import InvalidArgumentError
+from domain.errors import InvalidArgumentError, PortError
 from domain.explanation import Explanation, check_fidelity
+from domain.policy import canonical_policy_bytes
 from domain.roles import Command
+from domain.service import required
 from domain.vocabulary import check_digest
 
-__all__ = ["ExplanationCommands"]
+__all__ = ["PREDICTED_SCORE", "ExplanationCommands"]
+
+PREDICTED_SCORE = "predicted_score"
+"""The parameter under which ``explain_prediction`` records the score it explained."""
 
 
 class ExplanationCommands(DevelopmentCommands):
@@ -50,6 +61,73 @@ class ExplanationCommands(DevelopmentCommands):
         self.save(explanation)
         return explanation.id
 
+    def explain_prediction(
+        self,
+        *,
+        actor: str,
+        version_id: UUID,
+        prediction_ref: str,
+        row: Mapping[str, object],
+        seed: int,
+    ) -> UUID:
+        """Score and explain ``row`` with the version's stored artifact and record it; its id.
+
+        The score explained is recorded among the parameters, as ``PREDICTED_SCORE``.
+        """
+        needed_by = "explaining a prediction"
+        with self._command(actor, Command.RECORD_EXPLANATION):
+            store = required(self.artifacts, argument="artifacts", needed_by=needed_by)
+            scorer = required(self.scorer, argument="scorer", needed_by=needed_by)
+            explainer = required(self.explainer, argument="explainer", needed_by=needed_by)
+            version = self.get_model_version(version_id)
+            artifact = self._fetch_artifact(
+                store, version.artifact_digest, f"the artifact of version {version.number}"
+            )
+            scores = scorer.score(artifact, [row])
+            if len(scores) != 1:
+                raise PortError(f"the scorer gave {len(scores)} scores for one row")
+            method, parameters, weights, fidelity = _explanation_parts(
+                explainer.explain(artifact, row, seed=seed)
+            )
+            weights_digest = self._store_artifact(
+                store, canonical_policy_bytes(weights), "the explanation's weights"
+            )
+        return self.record_explanation(
+            actor=actor,
+            version_id=version_id,
+            prediction_ref=prediction_ref,
+            method=method,
+            parameters={**parameters, PREDICTED_SCORE: float(scores[0])},
+            seed=seed,
+            weights_digest=weights_digest,
+            fidelity=fidelity,
+        )
+
     def get_explanation(self, explanation_id: UUID) -> Explanation:
         """Return the explanation with this id."""
         return self._get(Explanation, explanation_id, f"no explanation with id {explanation_id}")
+
+
+def _explanation_parts(
+    explained: Mapping[str, object],
+) -> tuple[str, dict[str, Any], dict[str, float], float]:
+    """The explainer's method, parameters, weights and fidelity; PortError if malformed."""
+    method = explained.get("method")
+    parameters = explained.get("parameters")
+    weights = explained.get("weights")
+    fidelity = explained.get("fidelity")
+    if (
+        not isinstance(method, str)
+        or not isinstance(parameters, Mapping)
+        or not isinstance(weights, Mapping)
+        or not isinstance(fidelity, int | float)
+        or not all(
+            isinstance(name, str) and isinstance(w, int | float) and math.isfinite(w)
+            for name, w in weights.items()
+        )
+    ):
+        raise PortError(
+            "the explainer must return a method (str), parameters (mapping), weights "
+            f"(feature name to finite number) and a fidelity (number); it returned {explained!r}"
+        )
+    return method, dict(parameters), {n: float(w) for n, w in weights.items()}, float(fidelity)

@@ -11,7 +11,6 @@ from domain.monitor import Monitor, MonitorKind, check_threshold_overrides, chec
 from domain.monitoring import breaches, feature_drifted
 from domain.monitoring_commands import MonitoringCommands
 from domain.policy import MonitoringThresholds
-from domain.ports import Clock, DriftDetector, FairnessAssessor, SignatureVerifier
 from domain.roles import Command
 from domain.vocabulary import Environment, parse
 
@@ -22,19 +21,6 @@ Rows = Sequence[Mapping[str, object]]
 
 class MonitorCommands(MonitoringCommands):
     """Commands that register monitors and evaluate their windows with the monitoring ports."""
-
-    def __init__(
-        self,
-        env: Mapping[str, str] | None = None,
-        *,
-        signatures: SignatureVerifier | None = None,
-        clock: Clock | None = None,
-        drift_detector: DriftDetector | None = None,
-        fairness_assessor: FairnessAssessor | None = None,
-    ) -> None:
-        super().__init__(env, signatures=signatures, clock=clock)
-        self.drift_detector = drift_detector
-        self.fairness_assessor = fairness_assessor
 
     def register_monitor(
         self,

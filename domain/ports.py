@@ -35,7 +35,11 @@ class SignatureVerifier(Protocol):
 
 
 class ArtifactStore(Protocol):
-    """Content-addressed storage of large blobs; events carry only the digest."""
+    """Content-addressed storage of large blobs; events carry only the digest.
+
+    ``put`` returns ``sha256:<hex>`` of the content; ``get`` raises ``KeyError`` for a digest
+    it holds nothing under. The domain checks both against the content, trusting neither.
+    """
 
     def put(self, content: bytes) -> str: ...
 
@@ -43,10 +47,11 @@ class ArtifactStore(Protocol):
 
 
 class Trainer(Protocol):
-    """Trains a model from a dataset version by a training spec; returns artifact and metrics."""
+    """Trains a model on dataset versions' contents (in the order referenced) by a training
+    spec; returns the artifact and its holdout metrics."""
 
     def train(
-        self, data: bytes, spec: Mapping[str, object]
+        self, data: Sequence[bytes], spec: Mapping[str, object]
     ) -> tuple[bytes, Mapping[str, float]]: ...
 
 
@@ -65,7 +70,8 @@ class FairnessAssessor(Protocol):
 
 
 class Explainer(Protocol):
-    """Explains one prediction: feature weights, method, parameters and fidelity."""
+    """Explains one prediction: a mapping of ``method`` (str), ``parameters`` (mapping),
+    ``weights`` (feature name to float) and ``fidelity`` (in [0, 1])."""
 
     def explain(
         self, artifact: bytes, row: Mapping[str, object], *, seed: int

@@ -3,11 +3,15 @@
 A command runs inside ``_command(actor, command)``: the actor's role is checked first; any
 ``RuleError`` raised by the checks that follow is recorded as a ``CommandRefused`` event before
 it propagates. Commands save only after every check, so a refusal applies nothing else.
+
+Every port is a keyword argument with a None default; a command that needs a port left out is
+refused with an ``InvalidStateError`` naming the argument to pass.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,8 +24,10 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import (
+    ArtifactError,
     DomainError,
     DuplicateError,
+    InvalidStateError,
     NotAuthorizedError,
     NotFoundError,
     RuleError,
@@ -31,19 +37,44 @@ from domain.finding import Finding
 from domain.model_version import ModelVersion
 from domain.policy import Policy, default_policy_document
 from domain.policy_history import PolicyHistory
-from domain.ports import Clock, SignatureVerifier
+from domain.ports import (
+    ArtifactStore,
+    Clock,
+    DriftDetector,
+    Explainer,
+    FairnessAssessor,
+    Scorer,
+    SignatureVerifier,
+    Trainer,
+)
 from domain.principal import Principal
 from domain.refusal import CommandRefusal
 from domain.roles import ALLOWED_ROLES, Command
 from domain.signing import check_signature, check_signed_at
 from domain.statements import Statement
 
-__all__ = ["SYSTEM_ACTOR", "GovernanceService", "UTCClock"]
+__all__ = ["SYSTEM_ACTOR", "GovernanceService", "UTCClock", "content_digest", "required"]
 
 SYSTEM_ACTOR = "system"
 """The actor of the bootstrap, before any principal exists."""
 
 AggregateT = TypeVar("AggregateT", bound=Aggregate)
+PortT = TypeVar("PortT")
+
+
+def content_digest(content: bytes) -> str:
+    """``sha256:<hex>`` of ``content``, as events record digests."""
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def required(port: PortT | None, *, argument: str, needed_by: str) -> PortT:
+    """``port`` if configured, else InvalidStateError naming the constructor ``argument``."""
+    if port is None:
+        raise InvalidStateError(
+            f"{needed_by} needs the {argument} port and none is configured: "
+            f"construct the application with {argument}=..."
+        )
+    return port
 
 
 class UTCClock:
@@ -63,10 +94,22 @@ class GovernanceService(Application[UUID]):
         *,
         signatures: SignatureVerifier | None = None,
         clock: Clock | None = None,
+        drift_detector: DriftDetector | None = None,
+        fairness_assessor: FairnessAssessor | None = None,
+        artifacts: ArtifactStore | None = None,
+        trainer: Trainer | None = None,
+        scorer: Scorer | None = None,
+        explainer: Explainer | None = None,
     ) -> None:
         super().__init__(env)
         self.signatures = signatures
         self.clock: Clock = clock or UTCClock()
+        self.drift_detector = drift_detector
+        self.fairness_assessor = fairness_assessor
+        self.artifacts = artifacts
+        self.trainer = trainer
+        self.scorer = scorer
+        self.explainer = explainer
 
     def get_principal(self, name: str) -> Principal:
         """Return the principal registered under ``name``."""
@@ -135,6 +178,31 @@ class GovernanceService(Application[UUID]):
             keyid=keyid,
         )
         return base64.b64encode(signature).decode("ascii")
+
+    def _fetch_artifact(self, store: ArtifactStore, digest: str, what: str) -> bytes:
+        """The content ``store`` holds under ``digest``; ArtifactError if absent or not its."""
+        try:
+            content = store.get(digest)
+        except KeyError:
+            raise ArtifactError(
+                f"{what} ({digest}) is not in the artifact store: put its content there first"
+            ) from None
+        if content_digest(content) != digest:
+            raise ArtifactError(
+                f"{what} in the artifact store does not match its digest {digest}: "
+                "the stored content was altered; restore the original"
+            )
+        return content
+
+    def _store_artifact(self, store: ArtifactStore, content: bytes, what: str) -> str:
+        """Put ``content`` in ``store``; its digest, or ArtifactError if the store says another."""
+        digest = store.put(content)
+        if digest != content_digest(content):
+            raise ArtifactError(
+                f"the artifact store filed {what} under {digest!r}, not its SHA-256 digest "
+                f"{content_digest(content)}: the store is not content-addressed"
+            )
+        return digest
 
     def _register(
         self,

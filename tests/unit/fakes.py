@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,15 @@ import pytest
 
 from domain.application import GovernanceApplication
 from domain.errors import DomainError
-from domain.ports import DriftDetector, FairnessAssessor, FeatureDrift
+from domain.ports import (
+    ArtifactStore,
+    DriftDetector,
+    Explainer,
+    FairnessAssessor,
+    FeatureDrift,
+    Scorer,
+    Trainer,
+)
 from domain.roles import Role
 from domain.statements import Statement
 
@@ -94,6 +103,89 @@ class FakeFairnessAssessor:
         return self.metrics
 
 
+def sha256(content: bytes) -> str:
+    """``sha256:<hex>`` of ``content``."""
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+class FakeArtifactStore:
+    """An in-memory content-addressed ArtifactStore; ``tamper`` swaps content behind a digest."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def put(self, content: bytes) -> str:
+        """Store ``content`` under its SHA-256 digest."""
+        digest = sha256(content)
+        self.blobs[digest] = content
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        """The content under ``digest``; KeyError if none."""
+        return self.blobs[digest]
+
+    def tamper(self, digest: str, content: bytes) -> None:
+        """Replace what is stored under ``digest``, as an attacker with write access might."""
+        self.blobs[digest] = content
+
+
+class FakeTrainer:
+    """A Trainer whose artifact is a function of data and spec, with fixed metrics."""
+
+    def __init__(self, metrics: Mapping[str, float] | None = None) -> None:
+        self.metrics = dict(metrics or {"auc": 0.81, "accuracy": 0.76})
+        self.calls: list[tuple[list[bytes], dict[str, object]]] = []
+
+    def train(
+        self, data: Sequence[bytes], spec: Mapping[str, object]
+    ) -> tuple[bytes, Mapping[str, float]]:
+        """``model:<sha256 of data and spec>`` and the configured metrics."""
+        self.calls.append((list(data), dict(spec)))
+        return self.artifact_for(data, spec), self.metrics
+
+    @staticmethod
+    def artifact_for(data: Sequence[bytes], spec: Mapping[str, object]) -> bytes:
+        """The artifact ``train`` makes of ``data`` and ``spec``."""
+        seen = hashlib.sha256(b"".join(data) + json.dumps(spec, sort_keys=True).encode())
+        return b"model:" + seen.hexdigest().encode()
+
+
+class FakeScorer:
+    """A Scorer that gives every row the same score and remembers what it scored."""
+
+    def __init__(self, score: float = 0.73) -> None:
+        self.score_value = score
+        self.calls: list[tuple[bytes, list[Mapping[str, object]]]] = []
+
+    def score(self, artifact: bytes, rows: Sequence[Mapping[str, object]]) -> list[float]:
+        """The configured score, once per row."""
+        self.calls.append((artifact, list(rows)))
+        return [self.score_value] * len(rows)
+
+
+class FakeExplainer:
+    """An Explainer that answers the configured explanation and remembers what it explained."""
+
+    def __init__(self, explanation: Mapping[str, object] | None = None) -> None:
+        self.explanation = dict(
+            explanation
+            or {
+                "method": "lime",
+                "parameters": {"num_samples": 5000, "kernel_width": 0.75},
+                "weights": {"income": 0.42, "age": -0.13},
+                "fidelity": 0.87,
+            }
+        )
+        self.calls: list[tuple[bytes, Mapping[str, object], int]] = []
+
+    def explain(
+        self, artifact: bytes, row: Mapping[str, object], *, seed: int
+    ) -> Mapping[str, object]:
+        """The configured explanation, whatever the row."""
+        self.calls.append((artifact, row, seed))
+        return self.explanation
+
+
 CAST: dict[str, tuple[Role, ...]] = {
     "olga": (Role.MODEL_OWNER,),
     "dev": (Role.MODEL_DEVELOPER,),
@@ -102,6 +194,7 @@ CAST: dict[str, tuple[Role, ...]] = {
     "abe": (Role.APPROVER,),
     "dee": (Role.DEPLOYER,),
     "mon": (Role.MONITOR,),
+    "stu": (Role.DATA_STEWARD,),
     "aud": (Role.AUDITOR,),
     # Holds every lifecycle role, so only segregation of duties can stop it.
     "max": (Role.MODEL_DEVELOPER, Role.VALIDATOR, Role.APPROVER),
@@ -270,6 +363,10 @@ def in_memory_organisation(
     *,
     drift_detector: DriftDetector | None = None,
     fairness_assessor: FairnessAssessor | None = None,
+    artifacts: ArtifactStore | None = None,
+    trainer: Trainer | None = None,
+    scorer: Scorer | None = None,
+    explainer: Explainer | None = None,
 ) -> Organisation:
     """An organisation on a fresh in-memory application with the fakes as its ports."""
     clock = FakeClock()
@@ -279,5 +376,9 @@ def in_memory_organisation(
         clock=clock,
         drift_detector=drift_detector,
         fairness_assessor=fairness_assessor,
+        artifacts=artifacts,
+        trainer=trainer,
+        scorer=scorer,
+        explainer=explainer,
     )
     return Organisation(app, clock)

@@ -1,0 +1,152 @@
+"""Training a version through the trainer and artifact store ports, on in-memory persistence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+
+from domain.errors import ArtifactError, InvalidStateError, NotAuthorizedError, NotFoundError
+from domain.model import Model
+from tests.unit.fakes import (
+    FakeArtifactStore,
+    FakeTrainer,
+    Organisation,
+    in_memory_organisation,
+    refused,
+    sha256,
+    topics,
+)
+
+DATA = b"income,age,default\n52000,41,0\n18000,23,1\n"
+SPEC: dict[str, str | int | float] = {"algorithm": "logistic_regression", "C": 1.0, "seed": 7}
+
+
+@pytest.fixture
+def store() -> FakeArtifactStore:
+    return FakeArtifactStore()
+
+
+@pytest.fixture
+def trainer() -> FakeTrainer:
+    return FakeTrainer(metrics={"auc": 0.84})
+
+
+@pytest.fixture
+def org(store: FakeArtifactStore, trainer: FakeTrainer) -> Iterator[Organisation]:
+    organisation = in_memory_organisation(artifacts=store, trainer=trainer)
+    organisation.register_model()
+    yield organisation
+    organisation.app.close()
+
+
+def add_dataset(org: Organisation, digest: str, name: str = "credit-data") -> UUID:
+    """A dataset with one version of content ``digest``, added by the data steward."""
+    dataset_id = org.app.register_dataset(name=name, description="loan book", actor="stu")
+    org.app.add_dataset_version(
+        dataset_id,
+        digest=digest,
+        row_count=2,
+        columns=["income", "age", "default"],
+        protected_attributes=["age"],
+        sensitivity="confidential",
+        actor="stu",
+    )
+    return dataset_id
+
+
+def train_from(org: Organisation, *refs: tuple[UUID, int], actor: str = "dev") -> UUID:
+    """Train a version of the registered model ``credit`` on ``refs``."""
+    return org.app.train_model_version_from_data(
+        actor=actor,
+        model_id=Model.create_id("credit"),
+        dataset_refs=list(refs),
+        training_spec=SPEC,
+        code_version="git:0123abc",
+        environment={"python": "3.11"},
+    )
+
+
+def test_training_from_data_records_the_stored_artifact_and_the_trainers_metrics(
+    org: Organisation, store: FakeArtifactStore, trainer: FakeTrainer
+) -> None:
+    dataset_id = add_dataset(org, store.put(DATA))
+
+    version = org.app.get_model_version(train_from(org, (dataset_id, 1)))
+
+    assert trainer.calls == [([DATA], SPEC)]
+    artifact = FakeTrainer.artifact_for([DATA], SPEC)
+    assert version.artifact_digest == sha256(artifact)
+    assert store.get(version.artifact_digest) == artifact
+    assert version.metrics == {"auc": 0.84}
+    assert version.dataset_versions == [
+        {"dataset": "credit-data", "version": 1, "digest": sha256(DATA)}
+    ]
+    assert (version.training_spec, version.developer) == (SPEC, "dev")
+    assert topics(org.app)[-2:] == ["VersionAdded", "Trained"]
+
+
+def test_training_on_data_missing_from_the_store_is_refused(
+    org: Organisation, trainer: FakeTrainer
+) -> None:
+    dataset_id = add_dataset(org, sha256(DATA))
+
+    with refused(org.app, ArtifactError, "version 1 of dataset 'credit-data' .* is not in the"):
+        train_from(org, (dataset_id, 1))
+    assert trainer.calls == []
+
+
+def test_training_on_data_altered_in_the_store_is_refused(
+    org: Organisation, store: FakeArtifactStore, trainer: FakeTrainer
+) -> None:
+    digest = store.put(DATA)
+    dataset_id = add_dataset(org, digest)
+    store.tamper(digest, DATA.replace(b"18000", b"81000"))
+
+    with refused(org.app, ArtifactError, "does not match its digest"):
+        train_from(org, (dataset_id, 1))
+    assert trainer.calls == []
+
+
+def test_training_on_a_dataset_version_that_does_not_exist_records_nothing(
+    org: Organisation, store: FakeArtifactStore
+) -> None:
+    dataset_id = add_dataset(org, store.put(DATA))
+    before = topics(org.app)
+
+    with pytest.raises(NotFoundError, match="dataset 'credit-data' has no version 2"):
+        train_from(org, (dataset_id, 2))
+    assert topics(org.app) == before
+
+
+@pytest.mark.parametrize(
+    ("ports", "argument"),
+    [({"trainer": FakeTrainer()}, "artifacts"), ({"artifacts": FakeArtifactStore()}, "trainer")],
+)
+def test_training_from_data_without_a_port_is_refused(
+    ports: dict[str, FakeTrainer | FakeArtifactStore], argument: str
+) -> None:
+    org = in_memory_organisation(**ports)  # type: ignore[arg-type]
+    model_id = org.register_model()
+
+    with refused(org.app, InvalidStateError, f"construct the application with {argument}="):
+        org.app.train_model_version_from_data(
+            actor="dev",
+            model_id=model_id,
+            dataset_refs=[],
+            training_spec=SPEC,
+            code_version="git:0123abc",
+            environment={},
+        )
+    org.app.close()
+
+
+def test_only_a_model_developer_trains_from_data(
+    org: Organisation, store: FakeArtifactStore, trainer: FakeTrainer
+) -> None:
+    dataset_id = add_dataset(org, store.put(DATA))
+
+    with refused(org.app, NotAuthorizedError, "'olga' may not train_model_version"):
+        train_from(org, (dataset_id, 1), actor="olga")
+    assert trainer.calls == []
