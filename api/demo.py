@@ -6,7 +6,6 @@ full governed lifecycle arrives with the governance domain.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from uuid import UUID
 
 from domain.application import GovernanceApplication
 from domain.dataset import Dataset
-from domain.errors import DuplicateError
+from domain.errors import NotFoundError
 from domain.roles import Role
 
 __all__ = ["DemoResult", "run_demo"]
@@ -41,19 +40,22 @@ def run_demo(
 
     ``admin`` registers the demo's data steward (once), who records the data.
     """
-    with contextlib.suppress(DuplicateError):
+    try:
+        application.get_principal(actor)
+    except NotFoundError:
         application.register_principal(actor=admin, name=actor, roles=[Role.DATA_STEWARD])
     content = resources.files("adapters.datasets").joinpath("german_credit.csv").read_bytes()
     rows = list(csv.reader(content.decode("utf-8").splitlines()))
     digest = "sha256:" + hashlib.sha256(content).hexdigest()
+    dataset_id = Dataset.create_id(_DATASET)
     try:
-        dataset_id = application.register_dataset(
+        application.get_dataset(dataset_id)
+    except NotFoundError:
+        application.register_dataset(
             name=_DATASET,
             description="Statlog German credit data (UCI, CC BY 4.0): 1,000 loan applicants",
             actor=actor,
         )
-    except DuplicateError:
-        dataset_id = Dataset.create_id(_DATASET)
     version = application.add_dataset_version(
         dataset_id,
         digest=digest,

@@ -30,21 +30,21 @@ class AdminCommands(GovernanceService):
 
     def register_principal(self, *, actor: str, name: str, roles: list[Role]) -> UUID:
         """Register a person or service with its roles; return its id."""
-        self._authorize(actor, Command.REGISTER_PRINCIPAL)
-        principal = Principal(name=name, roles=list(roles), actor=actor)
-        return self._register(principal, f"principal {name!r}")
+        with self._command(actor, Command.REGISTER_PRINCIPAL):
+            principal = Principal(name=name, roles=list(roles), actor=actor)
+            return self._register(principal, f"principal {name!r}")
 
     def grant_role(self, *, actor: str, name: str, role: Role) -> None:
         """Give principal ``name`` a role."""
-        self._authorize(actor, Command.GRANT_ROLE)
-        principal = self.get_principal(name)
+        with self._command(actor, Command.GRANT_ROLE):
+            principal = self.get_principal(name)
         principal.grant_role(role=role, actor=actor)
         self.save(principal)
 
     def revoke_role(self, *, actor: str, name: str, role: Role) -> None:
         """Take a role away from principal ``name``."""
-        self._authorize(actor, Command.REVOKE_ROLE)
-        principal = self.get_principal(name)
+        with self._command(actor, Command.REVOKE_ROLE):
+            principal = self.get_principal(name)
         principal.revoke_role(role=role, actor=actor)
         self.save(principal)
 

@@ -16,9 +16,9 @@ class DatasetCommands(GovernanceService):
 
     def register_dataset(self, *, name: str, description: str, actor: str) -> UUID:
         """Register a dataset under a unique name; return its id."""
-        self._authorize(actor, Command.REGISTER_DATASET)
-        dataset = Dataset(name=name, description=description, actor=actor)
-        return self._register(dataset, f"dataset {name!r}", hint="add a version to it instead")
+        with self._command(actor, Command.REGISTER_DATASET):
+            dataset = Dataset(name=name, description=description, actor=actor)
+            return self._register(dataset, f"dataset {name!r}", hint="add a version to it instead")
 
     def add_dataset_version(
         self,
@@ -32,8 +32,8 @@ class DatasetCommands(GovernanceService):
         actor: str,
     ) -> int:
         """Add a content-addressed version to a dataset; return its version number."""
-        self._authorize(actor, Command.ADD_DATASET_VERSION)
-        dataset = self.get_dataset(dataset_id)
+        with self._command(actor, Command.ADD_DATASET_VERSION):
+            dataset = self.get_dataset(dataset_id)
         dataset.add_version(
             digest=digest,
             row_count=row_count,

@@ -1,8 +1,9 @@
 """The base of the governance application: its ports and the rules every command goes through.
 
 A command runs inside ``_command(actor, command)``: the actor's role is checked first; any
-``RuleError`` raised by the checks that follow is recorded as a ``CommandRefused`` event before
-it propagates. Commands save only after every check, so a refusal applies nothing else.
+``DomainError`` raised by the checks that follow (a rule, an unknown id, a duplicate, a
+malformed value) is recorded as a ``CommandRefused`` event before it propagates; only a port's
+``PortError`` is not. Commands save only after every check, so a refusal applies nothing else.
 
 Every port is a keyword argument with a None default; a command that needs a port left out is
 refused with an ``InvalidStateError`` naming the argument to pass.
@@ -30,7 +31,7 @@ from domain.errors import (
     InvalidStateError,
     NotAuthorizedError,
     NotFoundError,
-    RuleError,
+    PortError,
     SignatureError,
 )
 from domain.finding import Finding
@@ -134,11 +135,17 @@ class GovernanceService(Application[UUID]):
 
     @contextmanager
     def _command(self, actor: str, command: Command) -> Iterator[None]:
-        """Authorize ``actor``, then record any rule that refuses the command in the block."""
+        """Authorize ``actor``, then record every refusal of the command in the block.
+
+        Unknown ids, duplicates and malformed values are refusals too and are recorded; only a
+        port answering outside its contract (``PortError``, the adapter's fault) is not.
+        """
         self._authorize(actor, command)
         try:
             yield
-        except RuleError as error:
+        except PortError:
+            raise
+        except DomainError as error:
             self._refuse(actor, command, error)
 
     def _authorize(self, actor: str, command: Command) -> None:

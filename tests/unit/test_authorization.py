@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from uuid import uuid4
 
 import pytest
 
 from domain.application import GovernanceApplication
-from domain.errors import DuplicateError, NotAuthorizedError
+from domain.errors import DuplicateError, NotAuthorizedError, NotFoundError
 from domain.roles import ALLOWED_ROLES, Command, Role
+from tests.unit.fakes import refused
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def test_an_admin_registers_principals_with_their_roles(app: GovernanceApplicati
 def test_a_principal_cannot_be_registered_twice(app: GovernanceApplication) -> None:
     app.register_principal(actor="root", name="dana", roles=[Role.DATA_STEWARD])
 
-    with pytest.raises(DuplicateError, match="principal 'dana' is already registered"):
+    with refused(app, DuplicateError, "principal 'dana' is already registered"):
         app.register_principal(actor="root", name="dana", roles=[Role.APPROVER])
 
 
@@ -139,3 +141,23 @@ def test_each_event_survives_the_round_trip_through_its_stored_form(
         "VersionAdded",
         "CommandRefused",
     }
+
+
+def test_a_duplicate_dataset_and_an_unknown_dataset_are_refused_and_recorded(
+    app: GovernanceApplication,
+) -> None:
+    app.register_principal(actor="root", name="dana", roles=[Role.DATA_STEWARD])
+    app.register_dataset(name="credit", description="x", actor="dana")
+
+    with refused(app, DuplicateError, "dataset 'credit' is already registered"):
+        app.register_dataset(name="credit", description="again", actor="dana")
+    with refused(app, NotFoundError, "no dataset with id"):
+        app.add_dataset_version(
+            uuid4(),
+            digest="sha256:" + "0" * 64,
+            row_count=1,
+            columns=["a"],
+            protected_attributes=[],
+            sensitivity="public",
+            actor="dana",
+        )
