@@ -64,11 +64,13 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 def _report_alarms() -> None:
     """Show the ledger's alarms (refused checkpoints) on stderr, once, as they happen."""
+    alarms = logging.getLogger("govledger.alarm")
+    if any(getattr(handler, "govledger_cli", False) for handler in alarms.handlers):
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("govledger: ALARM: %(message)s"))
-    alarms = logging.getLogger("govledger.alarm")
-    alarms.handlers[:] = [handler]
-    alarms.propagate = False
+    handler.govledger_cli = True  # type: ignore[attr-defined]
+    alarms.addHandler(handler)
 
 
 def _fail(message: str, status: int) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from api.cli import main
 from api.composition import Ledger, open_ledger
 from api.settings import Settings
 from domain.application import GovernanceApplication
@@ -42,7 +43,8 @@ class GovernanceLifecycleContract:
         database = initialise(settings)
         opened = open_ledger(settings)
         opened.application.close()
-        # The HMAC fake stands in for the Ed25519 verifier until it is wired in composition.
+        # People sign with the test cast's HMAC keys (tests/unit/fakes.py); open_ledger wires the
+        # Ed25519 verifier, which tests/unit/test_signatures.py checks against real keys.
         application = GovernanceApplication(
             env=database.persistence_env(settings),
             signatures=HmacSignatureVerifier(),
@@ -60,7 +62,11 @@ class GovernanceLifecycleContract:
         governed.close()
 
     def test_a_high_risk_model_goes_to_prod_and_the_ledger_stays_intact(
-        self, ledger: Ledger, clock: FakeClock
+        self,
+        ledger: Ledger,
+        clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
         app = ledger.application
         org = Organisation(app, clock)
@@ -125,6 +131,7 @@ class GovernanceLifecycleContract:
         assert version.environments == {"dev", "uat", "prod"}
         assert topics(app).count("CommandRefused") == 1
         self.assert_intact(ledger)
+        self.assert_the_verify_command_passes(ledger.settings, monkeypatch, capsys)
 
     def test_the_lifecycle_reads_back_from_a_reopened_ledger(
         self, ledger: Ledger, settings: Settings, clock: FakeClock
@@ -144,6 +151,22 @@ class GovernanceLifecycleContract:
         finally:
             reopened.close()
         self.assert_intact(ledger)
+
+    def assert_the_verify_command_passes(
+        self,
+        settings: Settings,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.setenv("GOVLEDGER_HOME", str(settings.home))
+        monkeypatch.setenv("GOVLEDGER_DATABASE_URL", settings.database_url)
+        monkeypatch.delenv("GOVLEDGER_KEY_PASSPHRASE", raising=False)
+        capsys.readouterr()
+
+        status = main(["verify"])
+
+        assert status == 0
+        assert capsys.readouterr().out.startswith("ledger intact:")
 
     def assert_intact(self, ledger: Ledger) -> None:
         store = verify_store(ledger.log, ledger.keyring())
