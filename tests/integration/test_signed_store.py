@@ -7,7 +7,6 @@ import hashlib
 import json
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -28,8 +27,7 @@ from ledger.postgres import SignedPostgresApplicationRecorder
 from ledger.signed_event import PAYLOAD_TYPE
 from ledger.sqlite import SignedSQLiteApplicationRecorder
 from ledger.verification import Report, verify_store
-from tests.conftest import initialise, make_settings
-from tests.integration.raw_access import RawAccess, raw_access_for
+from tests.integration.raw_access import RawAccess
 
 
 def add_versions(application: GovernanceApplication, name: str, count: int) -> UUID:
@@ -68,24 +66,6 @@ def reasons(report: Report, aggregate_id: UUID, version: int) -> list[str]:
 
 class SignedStoreContract:
     """What every engine must do; subclasses provide ``database_url``."""
-
-    @pytest.fixture
-    def settings(self, database_url: str, tmp_path: Path) -> Settings:
-        return make_settings(database_url, tmp_path / "home")
-
-    @pytest.fixture
-    def database(self, settings: Settings) -> Database:
-        return initialise(settings)
-
-    @pytest.fixture
-    def ledger(self, settings: Settings, database: Database) -> Iterator[Ledger]:
-        opened = open_ledger(settings)
-        yield opened
-        opened.close()
-
-    @pytest.fixture
-    def raw(self, database: Database) -> RawAccess:
-        return raw_access_for(database)
 
     def verify(self, ledger: Ledger) -> Report:
         return verify_store(ledger.log, ledger.keyring())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,8 @@ from ledger.note import NoteVerifier
 from ledger.offline import verify_entry
 from ledger.tlog_proof import TlogProof
 from ledger.tree_verification import TreeReport, verify_tree
-from tests.conftest import initialise, make_settings
-from tests.integration.raw_access import RawAccess, raw_access_for
+from tests.conftest import make_settings
+from tests.integration.raw_access import RawAccess
 from tests.integration.test_signed_store import add_versions
 
 
@@ -33,20 +32,6 @@ class TransparencyLogContract:
         return make_settings(database_url, tmp_path / "home").model_copy(
             update={"checkpoint_every_leaves": 10_000, "checkpoint_every_seconds": 3600.0}
         )
-
-    @pytest.fixture
-    def database(self, settings: Settings) -> Database:
-        return initialise(settings)
-
-    @pytest.fixture
-    def ledger(self, settings: Settings, database: Database) -> Iterator[Ledger]:
-        opened = open_ledger(settings)
-        yield opened
-        opened.close()
-
-    @pytest.fixture
-    def raw(self, database: Database) -> RawAccess:
-        return raw_access_for(database)
 
     def leaf_hashes(self, raw: RawAccess) -> list[bytes]:
         return [leaf for _, _, leaf in raw.leaves()]
