@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring
 
 from ledger.errors import CanonicalizationError
 
@@ -46,7 +48,7 @@ def canonical_json_text(text: bytes) -> bytes:
         fast = _PLAIN_ENCODER.encode(value).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise CanonicalizationError(f"string is not valid Unicode: {exc}") from exc
-    if max(fast, default=0) >= 0xEE:  # a UTF-8 sequence for U+E000 or above
+    if not fast.isascii() and _AT_OR_ABOVE_U_E000.search(fast):
         return canonical_json(value)
     return fast
 
@@ -77,7 +79,8 @@ _PLAIN_DECODER = json.JSONDecoder(
     parse_float=_refuse_float, parse_int=_safe_int, parse_constant=_refuse_float
 )
 _PLAIN_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-_STRING_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_AT_OR_ABOVE_U_E000 = re.compile(b"[\xee-\xff]")
+"""A UTF-8 lead byte of a character at or above U+E000."""
 
 
 def json_string(value: str) -> bytes:
@@ -127,7 +130,7 @@ def _write_object(value: Mapping[object, object], out: list[str]) -> None:
 
 
 def _string(value: str) -> str:
-    return _STRING_ENCODER.encode(value)
+    return encode_basestring(value)
 
 
 def _integer(value: int) -> str:

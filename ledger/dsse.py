@@ -16,7 +16,7 @@ from ledger.canonical import json_string
 from ledger.errors import VerificationError
 from ledger.keys import Keyring, Signer
 
-__all__ = ["Envelope", "Signature", "pae", "sign_envelope"]
+__all__ = ["Envelope", "EnvelopeSigner", "Signature", "pae", "sign_envelope"]
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -101,6 +101,35 @@ def sign_envelope(payload: bytes, payload_type: str, signer: Signer) -> Envelope
     """Sign ``payload`` of ``payload_type`` with ``signer`` into a one-signature envelope."""
     signature = Signature(keyid=signer.keyid, sig=signer.sign(pae(payload_type, payload)))
     return Envelope(payload_type=payload_type, payload=payload, signatures=(signature,))
+
+
+class EnvelopeSigner:
+    """Signs payloads of one type with one key into stored envelope bytes, as fast as it can.
+
+    ``EnvelopeSigner(signer, t).sign(p)`` returns exactly ``sign_envelope(p, t, signer).to_json()``;
+    the parts that do not change from one payload to the next (the PAE prefix, the payload type
+    and key id members) are encoded once, here.
+    """
+
+    __slots__ = ("_pae_prefix", "_sign", "_signature_prefix")
+
+    def __init__(self, signer: Signer, payload_type: str) -> None:
+        type_bytes = payload_type.encode("utf-8")
+        self._pae_prefix = b"DSSEv1 %d %s " % (len(type_bytes), type_bytes)
+        self._signature_prefix = b'","payloadType":%s,"signatures":[{"keyid":%s,"sig":"' % (
+            json_string(payload_type),
+            json_string(signer.keyid),
+        )
+        self._sign = signer.sign
+
+    def sign(self, payload: bytes) -> bytes:
+        """Sign ``payload``; return the canonical JSON of its one-signature envelope."""
+        signature = self._sign(b"%s%d %s" % (self._pae_prefix, len(payload), payload))
+        return b'{"payload":"%s%s%s"}]}' % (
+            binascii.b2a_base64(payload, newline=False),
+            self._signature_prefix,
+            binascii.b2a_base64(signature, newline=False),
+        )
 
 
 def _signature(entry: object) -> Signature:

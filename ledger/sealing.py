@@ -13,10 +13,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from ledger.dsse import EnvelopeSigner
 from ledger.errors import StoreError
 from ledger.keys import Signer
 from ledger.merkle import leaf_hash
-from ledger.signed_event import envelope_digest, sign_event
+from ledger.signed_event import PAYLOAD_TYPE, envelope_digest, event_payload
 
 __all__ = ["PreviousDigest", "SealedEvent", "Sealer"]
 
@@ -38,26 +39,29 @@ class Sealer:
 
     def __init__(self, signer: Callable[[], Signer]) -> None:
         self._load_signer = signer
-        self._signer: Signer | None = None
+        self._envelope_signer: EnvelopeSigner | None = None
 
     def seal(
         self, events: Sequence[StoredEvent], *, previous_digest: PreviousDigest
     ) -> list[SealedEvent]:
         """Sign ``events`` in order; a batch may hold several events of one aggregate."""
-        signer = self._signer_now()
+        sign = self._signer_now().sign
         batch: dict[tuple[UUID | str, int], str] = {}
         sealed = []
         for event in events:
-            signed = sign_event(event, self._prev(event, batch, previous_digest), signer)
-            digest = envelope_digest(signed.state)
+            envelope = sign(event_payload(event, self._prev(event, batch, previous_digest)))
+            digest = envelope_digest(envelope)
             batch[(event.originator_id, event.originator_version)] = digest
-            sealed.append(SealedEvent(signed, digest, leaf_hash(signed.state)))
+            signed = StoredEvent(
+                event.originator_id, event.originator_version, event.topic, envelope
+            )
+            sealed.append(SealedEvent(signed, digest, leaf_hash(envelope)))
         return sealed
 
-    def _signer_now(self) -> Signer:
-        if self._signer is None:
-            self._signer = self._load_signer()
-        return self._signer
+    def _signer_now(self) -> EnvelopeSigner:
+        if self._envelope_signer is None:
+            self._envelope_signer = EnvelopeSigner(self._load_signer(), PAYLOAD_TYPE)
+        return self._envelope_signer
 
     @staticmethod
     def _prev(

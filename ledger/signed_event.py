@@ -17,11 +17,18 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from ledger.canonical import json_string
-from ledger.dsse import Envelope, sign_envelope
+from ledger.dsse import Envelope, EnvelopeSigner
 from ledger.errors import VerificationError
 from ledger.keys import Keyring, Signer
 
-__all__ = ["PAYLOAD_TYPE", "EventPayload", "envelope_digest", "open_event", "sign_event"]
+__all__ = [
+    "PAYLOAD_TYPE",
+    "EventPayload",
+    "envelope_digest",
+    "event_payload",
+    "open_event",
+    "sign_event",
+]
 
 PAYLOAD_TYPE = "application/vnd.govledger.event.v1+json"
 
@@ -43,25 +50,29 @@ class EventPayload:
     keyid: str
 
 
-def sign_event(stored: StoredEvent, prev: str | None, signer: Signer) -> StoredEvent:
-    """Return ``stored`` with its state replaced by the signed envelope bytes.
+def event_payload(stored: StoredEvent, prev: str | None) -> bytes:
+    """Return the canonical JSON payload that signs ``stored`` and chains it to ``prev``.
 
     ``stored.state`` must be canonical JSON (``SignedEventMapper`` writes it so); it is placed
     in the payload verbatim, which keeps the payload canonical without re-encoding it.
     """
-    payload = b'{"aggregate_id":%s,"prev":%s,"state":%s,"topic":%s,"version":%d}' % (
-        json_string(_id_text(stored.originator_id)),
+    return b'{"aggregate_id":%s,"prev":%s,"state":%s,"topic":%s,"version":%d}' % (
+        _id_json(stored.originator_id),
         b"null" if prev is None else json_string(prev),
         stored.state,
         json_string(stored.topic),
         stored.originator_version,
     )
-    envelope = sign_envelope(payload, PAYLOAD_TYPE, signer)
+
+
+def sign_event(stored: StoredEvent, prev: str | None, signer: Signer) -> StoredEvent:
+    """Return ``stored`` with its state replaced by the signed envelope bytes."""
+    envelope = EnvelopeSigner(signer, PAYLOAD_TYPE).sign(event_payload(stored, prev))
     return StoredEvent(
         originator_id=stored.originator_id,
         originator_version=stored.originator_version,
         topic=stored.topic,
-        state=envelope.to_json(),
+        state=envelope,
     )
 
 
@@ -92,6 +103,12 @@ def open_event(stored: StoredEvent, keyring: Keyring) -> EventPayload:
 
 def _id_text(originator_id: UUID | str) -> str:
     return str(originator_id)
+
+
+def _id_json(originator_id: UUID | str) -> bytes:
+    if isinstance(originator_id, UUID):
+        return b'"%s"' % str(originator_id).encode("ascii")  # hex digits and hyphens only
+    return json_string(originator_id)
 
 
 def _describe(identity: tuple[str, int, str]) -> str:

@@ -96,12 +96,16 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
     @contextmanager
     def _write_transaction(self) -> Iterator[SQLiteCursor]:
-        with (
-            self.datastore.get_connection(commit=True) as connection,
-            _ImmediateTransaction(connection, commit=True) as cursor,
-            cursor,
-        ):
-            yield cursor
+        pool = self.datastore.pool
+        connection = pool.get_connection(is_writer=True)
+        try:
+            with _ImmediateTransaction(connection, commit=True) as cursor:
+                try:
+                    yield cursor
+                finally:
+                    cursor.sqlite_cursor.close()
+        finally:
+            pool.put_connection(connection)
 
     def _insert_events(
         self,
@@ -120,15 +124,16 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             return None if row is None else envelope_digest(bytes(row[0]))
 
         batch = self.sealer.seal(stored_events, previous_digest=previous_digest)
-        notification_ids = super()._insert_events(c, [s.stored for s in batch], **kwargs)
-        # Each leaf takes the next index inside the write lock: dense, in commit order.
-        leaves = [
-            (_id(s.stored.originator_id), s.stored.originator_version, s.leaf_hash) for s in batch
-        ]
-        if len(leaves) == 1:
-            c.execute(self._insert_leaf, leaves[0])
-        else:
-            c.executemany(self._insert_leaf, leaves)
+        notification_ids = []
+        for event in batch:
+            stored = event.stored
+            originator_id, version = _id(stored.originator_id), stored.originator_version
+            c.execute(
+                self.insert_events_statement, (originator_id, version, stored.topic, stored.state)
+            )
+            notification_ids.append(c.lastrowid)
+            # The leaf takes the next index inside the write lock: dense, in commit order.
+            c.execute(self._insert_leaf, (originator_id, version, event.leaf_hash))
         if sealed is not None:
             sealed.extend(batch)
         return notification_ids

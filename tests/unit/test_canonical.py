@@ -260,6 +260,16 @@ def test_canonicalising_json_text_equals_canonicalising_its_value(value: object)
     assert canonical_json_text(text) == canonical_json(json.loads(text))
 
 
+@given(json_values)
+def test_canonicalising_raw_utf8_json_text_equals_canonicalising_its_value(value: object) -> None:
+    try:
+        text = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form
+        return
+
+    assert canonical_json_text(text) == canonical_json(json.loads(text))
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

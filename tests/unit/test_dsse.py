@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.dsse import Envelope, Signature, pae, sign_envelope
+from ledger.dsse import Envelope, EnvelopeSigner, Signature, pae, sign_envelope
 from ledger.errors import VerificationError
 from ledger.keys import Keyring, Signer, keyid_of
 
@@ -246,6 +246,25 @@ def test_serialises_as_canonical_json(signer: Signer) -> None:
         f'"signatures":[{{"keyid":"{signer.keyid}","sig":"{sig}"}}]}}'
     )
     assert envelope.to_json() == expected.encode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("payload", "payload_type"),
+    [
+        (b'{"a":1}', PAYLOAD_TYPE),
+        (b"", PAYLOAD_TYPE),
+        (b"\xff\x00body", 'application/x-\u00e9"quoted"'),
+        (bytes(range(256)) * 4, "t"),
+    ],
+    ids=["json", "empty", "binary-and-escaped-type", "long"],
+)
+def test_the_envelope_signer_writes_exactly_the_envelopes_canonical_json(
+    signer: Signer, keyring: Keyring, payload: bytes, payload_type: str
+) -> None:
+    written = EnvelopeSigner(signer, payload_type).sign(payload)
+
+    assert written == sign_envelope(payload, payload_type, signer).to_json()
+    assert Envelope.from_json(written).verify(keyring, payload_type=payload_type) == signer.keyid
 
 
 @pytest.mark.parametrize(

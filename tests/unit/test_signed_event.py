@@ -9,12 +9,19 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from ledger.canonical import canonical_json
 from ledger.dsse import Envelope
 from ledger.errors import StoreError, VerificationError
 from ledger.keys import Keyring, Signer
 from ledger.merkle import leaf_hash
 from ledger.sealing import Sealer
-from ledger.signed_event import PAYLOAD_TYPE, envelope_digest, open_event, sign_event
+from ledger.signed_event import (
+    PAYLOAD_TYPE,
+    envelope_digest,
+    event_payload,
+    open_event,
+    sign_event,
+)
 
 TOPIC = "domain.model:Model.Registered"
 
@@ -45,6 +52,28 @@ def keyring(signer: Signer) -> Keyring:
 
 
 # Signing and opening one event
+
+
+@pytest.mark.parametrize(
+    ("originator_id", "prev"),
+    [(UUID("12345678-1234-5678-1234-567812345678"), None), ('id "quoted" \u00e9', "ab" * 32)],
+    ids=["uuid-first-version", "text-id-chained"],
+)
+def test_the_payload_is_the_canonical_json_of_what_it_binds(
+    originator_id: UUID | str, prev: str | None
+) -> None:
+    event = StoredEvent(originator_id, 7, TOPIC, '{"a":[1,"\u00fc"],"b":null}'.encode())
+
+    expected = canonical_json(
+        {
+            "aggregate_id": str(originator_id),
+            "prev": prev,
+            "state": json.loads(event.state),
+            "topic": TOPIC,
+            "version": 7,
+        }
+    )
+    assert event_payload(event, prev) == expected
 
 
 def test_a_signed_event_opens_to_what_was_signed(signer: Signer, keyring: Keyring) -> None:
