@@ -75,6 +75,18 @@ def test_a_signer_signs_as_rfc_8032_says() -> None:
     assert rfc8032_signer().sign(b"").hex() == expected
 
 
+@pytest.mark.parametrize("length", [0, 1, 64, 479, 4096])
+def test_a_signer_signs_exactly_as_openssl_does(length: int) -> None:
+    # The signer signs with libsodium; Ed25519 is deterministic, so OpenSSL's bytes must match.
+    key = Ed25519PrivateKey.generate()
+    message = hashlib.sha256(str(length).encode()).digest() * (length // 32 + 1)
+
+    signature = Signer(key).sign(message[:length])
+
+    assert signature == key.sign(message[:length])
+    key.public_key().verify(signature, message[:length])
+
+
 def test_an_unencrypted_private_pem_is_plain_pkcs8() -> None:
     assert rfc8032_signer().private_pem(None).startswith(b"-----BEGIN PRIVATE KEY-----\n")
 
