@@ -1,12 +1,14 @@
 """Shared fixtures: settings on a temporary home, and real databases on both engines.
 
 PostgreSQL is found through GOVLEDGER_TEST_POSTGRES_URL (a maintenance database the tests may
-CREATE DATABASE from). With CI set, a missing or unreachable server fails the run; elsewhere the
-PostgreSQL tests skip with one line saying how to enable them.
+CREATE DATABASE from), or, when it is unset, the local default ``DEFAULT_POSTGRES_URL``. The
+PostgreSQL tests run whenever that server accepts a login. When it does not, they fail under CI
+and elsewhere skip, the run ending with one line that says why and how to enable them.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,49 +21,75 @@ from psycopg import sql
 from api import migrations
 from api.composition import keystore_for
 from api.database import Database, parse_database_url
+from api.errors import ConfigurationError
 from api.settings import Settings
 
 POSTGRES_URL_VARIABLE = "GOVLEDGER_TEST_POSTGRES_URL"
-_ENABLE_HINT = (
-    f"PostgreSQL tests skipped: set {POSTGRES_URL_VARIABLE}="
-    "postgresql://postgres@127.0.0.1:5432/postgres to run them"
-)
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+"""Where a developer's local server answers with trust authentication (as .ci/run sets up)."""
 
 
-def _postgres_problem() -> str | None:
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if not url:
-        return f"{POSTGRES_URL_VARIABLE} is not set"
+def postgres_test_url() -> str:
+    """The maintenance database of the PostgreSQL tests: the variable, else the local default."""
+    return os.environ.get(POSTGRES_URL_VARIABLE) or DEFAULT_POSTGRES_URL
+
+
+def _printable(url: str) -> str:
+    """``url`` without its password, safe to show in a test report."""
+    try:
+        return parse_database_url(url).describe()
+    except ConfigurationError:
+        return "an unparsable URL"
+
+
+@functools.cache
+def postgres_problem() -> str | None:
+    """Why the PostgreSQL tests cannot run (no login at the URL), or None when they can.
+
+    Logging in, not only reaching the port, is the test: a server that answers but refuses the
+    role or the database would otherwise fail every PostgreSQL test instead of skipping them.
+    Cached, so a session tries once.
+    """
+    url = postgres_test_url()
     try:
         psycopg.connect(url, connect_timeout=5).close()
     except psycopg.Error as exc:
-        return f"cannot connect to {POSTGRES_URL_VARIABLE}: {exc}".splitlines()[0]
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot log in to {_printable(url)}: {reason}"
     return None
 
 
+def _skip_line(problem: str) -> str:
+    return (
+        f"PostgreSQL tests skipped: {problem}; start a local server or set "
+        f"{POSTGRES_URL_VARIABLE} to a database the tests may CREATE DATABASE from"
+    )
+
+
 def pytest_report_header() -> str:
-    problem = _postgres_problem()
+    problem = postgres_problem()
     if problem is None:
-        return "PostgreSQL tests: running"
+        return f"PostgreSQL tests: running on {_printable(postgres_test_url())}"
     if os.environ.get("CI"):
         return f"PostgreSQL tests: FAILING, CI needs PostgreSQL ({problem})"
     return f"PostgreSQL tests: skipped ({problem})"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if terminalreporter.stats.get("skipped") and not os.environ.get("CI"):
-        terminalreporter.write_line(_ENABLE_HINT, yellow=True)
+    problem = postgres_problem()
+    if problem is not None and not os.environ.get("CI"):
+        terminalreporter.write_line(_skip_line(problem), yellow=True)
 
 
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:
     """The maintenance database URL; fails under CI and skips elsewhere when unusable."""
-    problem = _postgres_problem()
+    problem = postgres_problem()
     if problem is not None:
         if os.environ.get("CI"):
             pytest.fail(f"CI needs PostgreSQL: {problem}")
-        pytest.skip(_ENABLE_HINT)
-    return os.environ[POSTGRES_URL_VARIABLE]
+        pytest.skip(_skip_line(problem))
+    return postgres_test_url()
 
 
 @pytest.fixture
