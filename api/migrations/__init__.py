@@ -1,4 +1,8 @@
-"""Running the project's Alembic migrations from code (``govledger init`` and the tests)."""
+"""Running the project's Alembic migrations from code (``govledger init`` and the tests).
+
+The migration scripts live in this package (``env.py``, ``versions/``), so an installed wheel
+carries them: ``govledger init`` works from a non-editable install.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -14,13 +19,12 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from alembic import command
 from api.database import Database
 from api.errors import ConfigurationError
 
 __all__ = ["current_revision", "downgrade", "head_revision", "upgrade"]
 
-_SCRIPT_LOCATION = Path(__file__).resolve().parent.parent / "alembic"
+_SCRIPT_LOCATION = Path(__file__).resolve().parent
 
 
 def _config(database: Database | None = None) -> Config:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from alembic import context
 from api.database import parse_database_url
 from api.settings import get_settings
 

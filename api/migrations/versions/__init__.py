@@ -1,0 +1,1 @@
+"""The Alembic revisions; Alembic loads each file by path (their names are not modules)."""
