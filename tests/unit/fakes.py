@@ -7,16 +7,19 @@ Ed25519 verifier lives in ``adapters`` and implements the same ``SignatureVerifi
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
+import rfc8785
+from eventsourcing.persistence import StoredEvent
 
 from domain.application import GovernanceApplication
 from domain.errors import DomainError
@@ -350,6 +353,20 @@ def topics(app: GovernanceApplication) -> list[str]:
     ]
 
 
+def event_state(stored: StoredEvent) -> bytes:
+    """The state of a stored event as the application's mapper encoded it, on either store.
+
+    The in-memory store keeps the mapper's JSON as it is; the signed store keeps a DSSE envelope
+    whose payload signs it (the ledger's tests check the envelope; this only unwraps it), in
+    canonical JSON (RFC 8785), as the signed mapper encodes it.
+    """
+    document = json.loads(stored.state)
+    if not (isinstance(document, dict) and "payloadType" in document):
+        return stored.state
+    payload = json.loads(base64.b64decode(document["payload"], validate=True))
+    return rfc8785.dumps(payload["state"])
+
+
 @contextmanager
 def refused(app: GovernanceApplication, error: type[DomainError], match: str) -> Iterator[None]:
     """Expect the block's command to raise ``error`` and record exactly one CommandRefused."""
@@ -357,6 +374,39 @@ def refused(app: GovernanceApplication, error: type[DomainError], match: str) ->
     with pytest.raises(error, match=match):
         yield
     assert topics(app) == [*before, "CommandRefused"]
+
+
+NewOrganisation = Callable[..., "Organisation"]
+"""The ``new_organisation`` fixture: ports as keyword arguments, an organisation on the store."""
+
+IN_MEMORY_ENV: Mapping[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+"""The persistence environment of eventsourcing's in-memory store."""
+
+
+def organisation_on(
+    env: Mapping[str, str],
+    *,
+    drift_detector: DriftDetector | None = None,
+    fairness_assessor: FairnessAssessor | None = None,
+    artifacts: ArtifactStore | None = None,
+    trainer: Trainer | None = None,
+    scorer: Scorer | None = None,
+    explainer: Explainer | None = None,
+) -> Organisation:
+    """An organisation on a fresh application over the store ``env`` names, fakes as its ports."""
+    clock = FakeClock()
+    app = GovernanceApplication(
+        env=env,
+        signatures=HmacSignatureVerifier(),
+        clock=clock,
+        drift_detector=drift_detector,
+        fairness_assessor=fairness_assessor,
+        artifacts=artifacts,
+        trainer=trainer,
+        scorer=scorer,
+        explainer=explainer,
+    )
+    return Organisation(app, clock)
 
 
 def in_memory_organisation(
@@ -368,12 +418,13 @@ def in_memory_organisation(
     scorer: Scorer | None = None,
     explainer: Explainer | None = None,
 ) -> Organisation:
-    """An organisation on a fresh in-memory application with the fakes as its ports."""
-    clock = FakeClock()
-    app = GovernanceApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-        signatures=HmacSignatureVerifier(),
-        clock=clock,
+    """An organisation on eventsourcing's in-memory store only.
+
+    Prefer the ``new_organisation`` fixture (tests/unit/conftest.py): it runs the test on the
+    signed store too, which refuses what the in-memory store accepts.
+    """
+    return organisation_on(
+        IN_MEMORY_ENV,
         drift_detector=drift_detector,
         fairness_assessor=fairness_assessor,
         artifacts=artifacts,
@@ -381,4 +432,3 @@ def in_memory_organisation(
         scorer=scorer,
         explainer=explainer,
     )
-    return Organisation(app, clock)

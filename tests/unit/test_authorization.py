@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from uuid import uuid4
 
 import pytest
@@ -10,12 +10,12 @@ import pytest
 from domain.application import GovernanceApplication
 from domain.errors import DuplicateError, NotAuthorizedError, NotFoundError
 from domain.roles import ALLOWED_ROLES, Command, Role
-from tests.unit.fakes import refused
+from tests.unit.fakes import event_state, refused
 
 
 @pytest.fixture
-def app() -> Iterator[GovernanceApplication]:
-    application = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+def app(governance_env: Mapping[str, str]) -> Iterator[GovernanceApplication]:
+    application = GovernanceApplication(env=governance_env)
     application.bootstrap_admin("root")
     yield application
     application.close()
@@ -133,7 +133,7 @@ def test_each_event_survives_the_round_trip_through_its_stored_form(
     ]
     originals = list(app.recorder.select_notifications(start=None, limit=100))
 
-    assert [s.state for s in stored] == [o.state for o in originals]
+    assert [s.state for s in stored] == [event_state(o) for o in originals]
     assert {o.topic.rsplit(".", 1)[-1] for o in originals} == {
         "Registered",
         "RoleGranted",

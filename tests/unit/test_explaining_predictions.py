@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
@@ -14,8 +13,8 @@ from tests.unit.fakes import (
     FakeArtifactStore,
     FakeExplainer,
     FakeScorer,
+    NewOrganisation,
     Organisation,
-    in_memory_organisation,
     refused,
     topics,
 )
@@ -41,11 +40,12 @@ def explainer() -> FakeExplainer:
 
 @pytest.fixture
 def org(
-    store: FakeArtifactStore, scorer: FakeScorer, explainer: FakeExplainer
-) -> Iterator[Organisation]:
-    organisation = in_memory_organisation(artifacts=store, scorer=scorer, explainer=explainer)
-    yield organisation
-    organisation.app.close()
+    new_organisation: NewOrganisation,
+    store: FakeArtifactStore,
+    scorer: FakeScorer,
+    explainer: FakeExplainer,
+) -> Organisation:
+    return new_organisation(artifacts=store, scorer=scorer, explainer=explainer)
 
 
 def trained(org: Organisation, store: FakeArtifactStore) -> UUID:
@@ -112,15 +112,16 @@ def test_explaining_with_an_altered_artifact_is_refused(
 
 
 @pytest.mark.parametrize("missing", ["artifacts", "scorer", "explainer"])
-def test_explaining_without_a_port_is_refused(missing: str) -> None:
+def test_explaining_without_a_port_is_refused(
+    missing: str, new_organisation: NewOrganisation
+) -> None:
     ports = {"artifacts": FakeArtifactStore(), "scorer": FakeScorer(), "explainer": FakeExplainer()}
     del ports[missing]
-    org = in_memory_organisation(**ports)  # type: ignore[arg-type]
+    org = new_organisation(**ports)
     version_id = org.train(org.register_model())
 
     with refused(org.app, InvalidStateError, f"construct the application with {missing}="):
         explain(org, version_id)
-    org.app.close()
 
 
 def test_only_the_monitor_service_explains_a_prediction(
@@ -134,14 +135,13 @@ def test_only_the_monitor_service_explains_a_prediction(
 
 
 def test_a_malformed_explanation_from_the_explainer_records_nothing(
-    store: FakeArtifactStore,
+    store: FakeArtifactStore, new_organisation: NewOrganisation
 ) -> None:
     explainer = FakeExplainer({"method": "lime", "weights": {"age": "high"}, "fidelity": 0.9})
-    org = in_memory_organisation(artifacts=store, scorer=FakeScorer(), explainer=explainer)
+    org = new_organisation(artifacts=store, scorer=FakeScorer(), explainer=explainer)
     version_id = trained(org, store)
     before = topics(org.app)
 
     with pytest.raises(PortError, match="the explainer must return"):
         explain(org, version_id)
     assert topics(org.app) == before
-    org.app.close()

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
 from domain.errors import InvalidArgumentError, NotAuthorizedError, NotFoundError
-from tests.unit.fakes import Organisation, in_memory_organisation, refused, topics
+from tests.unit.fakes import NewOrganisation, Organisation, refused, topics
 
 WEIGHTS = "sha256:" + "c" * 64
 
 
 @pytest.fixture
-def org() -> Iterator[Organisation]:
-    organisation = in_memory_organisation()
-    yield organisation
-    organisation.app.close()
+def org(new_organisation: NewOrganisation) -> Organisation:
+    return new_organisation()
 
 
 def lime(**changes: Any) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from domain.errors import GateError, InvalidStateError
@@ -11,17 +9,15 @@ from domain.policy import default_policy_document
 from tests.unit.fakes import (
     EVIDENCE,
     OTHER_ARTIFACT,
+    NewOrganisation,
     Organisation,
-    in_memory_organisation,
     refused,
 )
 
 
 @pytest.fixture
-def org() -> Iterator[Organisation]:
-    organisation = in_memory_organisation()
-    yield organisation
-    organisation.app.close()
+def org(new_organisation: NewOrganisation) -> Organisation:
+    return new_organisation()
 
 
 def test_dev_needs_nothing_but_a_trained_version(org: Organisation) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -24,18 +24,17 @@ from tests.unit.fakes import (
     ARTIFACT,
     EVIDENCE,
     FakeFairnessAssessor,
+    NewOrganisation,
     Organisation,
-    in_memory_organisation,
+    event_state,
     refused,
     topics,
 )
 
 
 @pytest.fixture
-def org() -> Iterator[Organisation]:
-    organisation = in_memory_organisation()
-    yield organisation
-    organisation.app.close()
+def org(new_organisation: NewOrganisation) -> Organisation:
+    return new_organisation()
 
 
 def test_a_model_owner_registers_a_model_in_the_inventory(org: Organisation) -> None:
@@ -382,12 +381,8 @@ EVERY_EVENT = {
 
 
 @pytest.fixture
-def monitored_org() -> Iterator[Organisation]:
-    organisation = in_memory_organisation(
-        fairness_assessor=FakeFairnessAssessor({"disparate_impact": 0.5})
-    )
-    yield organisation
-    organisation.app.close()
+def monitored_org(new_organisation: NewOrganisation) -> Organisation:
+    return new_organisation(fairness_assessor=FakeFairnessAssessor({"disparate_impact": 0.5}))
 
 
 def test_every_lifecycle_event_survives_the_round_trip_through_its_stored_form(
@@ -438,13 +433,15 @@ def test_every_lifecycle_event_survives_the_round_trip_through_its_stored_form(
     originals = list(app.recorder.select_notifications(start=None, limit=10_000))
     stored = [app.mapper.to_stored_event(app.mapper.to_domain_event(n)) for n in originals]
 
-    assert [s.state for s in stored] == [o.state for o in originals]
+    assert [s.state for s in stored] == [event_state(o) for o in originals]
     assert [s.topic for s in stored] == [o.topic for o in originals]
     assert set(topics(app)) == EVERY_EVENT
 
 
-def test_the_application_accepts_ports_as_keywords_and_defaults_the_clock() -> None:
-    app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+def test_the_application_accepts_ports_as_keywords_and_defaults_the_clock(
+    governance_env: Mapping[str, str],
+) -> None:
+    app = GovernanceApplication(env=governance_env)
 
     assert app.signatures is None
     assert app.clock.now().tzinfo is not None

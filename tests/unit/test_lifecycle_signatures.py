@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Mapping
 from datetime import timedelta
 from uuid import UUID
 
@@ -13,19 +13,17 @@ from domain.errors import InvalidStateError, SignatureError
 from tests.unit.fakes import (
     EVIDENCE,
     HmacSignatureVerifier,
+    NewOrganisation,
     Organisation,
     fake_key,
-    in_memory_organisation,
     refused,
     sign,
 )
 
 
 @pytest.fixture
-def org() -> Iterator[Organisation]:
-    organisation = in_memory_organisation()
-    yield organisation
-    organisation.app.close()
+def org(new_organisation: NewOrganisation) -> Organisation:
+    return new_organisation()
 
 
 @pytest.fixture
@@ -148,8 +146,10 @@ def test_a_rejection_and_a_risk_acceptance_are_signed_too(
         org.app.reject_approval(**org.decision("ann", validated, granted=False) | {"keyid": "x"})
 
 
-def test_without_a_verifier_signed_commands_are_refused_and_recorded() -> None:
-    app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+def test_without_a_verifier_signed_commands_are_refused_and_recorded(
+    governance_env: Mapping[str, str],
+) -> None:
+    app = GovernanceApplication(env=governance_env)
     app.bootstrap_admin("root")
 
     with refused(app, SignatureError, "none is configured"):

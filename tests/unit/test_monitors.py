@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
@@ -18,8 +17,8 @@ from domain.ports import FeatureDrift
 from tests.unit.fakes import (
     FakeDriftDetector,
     FakeFairnessAssessor,
+    NewOrganisation,
     Organisation,
-    in_memory_organisation,
     refused,
     topics,
 )
@@ -49,10 +48,10 @@ def fairness() -> FakeFairnessAssessor:
 
 
 @pytest.fixture
-def org(drift: FakeDriftDetector, fairness: FakeFairnessAssessor) -> Iterator[Organisation]:
-    organisation = in_memory_organisation(drift_detector=drift, fairness_assessor=fairness)
-    yield organisation
-    organisation.app.close()
+def org(
+    new_organisation: NewOrganisation, drift: FakeDriftDetector, fairness: FakeFairnessAssessor
+) -> Organisation:
+    return new_organisation(drift_detector=drift, fairness_assessor=fairness)
 
 
 def deployed_monitor(
@@ -207,15 +206,14 @@ def test_the_window_records_its_bounds_metrics_and_evaluator(org: Organisation) 
     ("kind", "missing"),
     [("drift", "drift detector"), ("fairness", "fairness assessor")],
 )
-def test_a_window_needing_a_missing_port_is_refused_clearly(kind: str, missing: str) -> None:
-    org = in_memory_organisation()
-    try:
-        monitor_id = deployed_monitor(org, kind)
+def test_a_window_needing_a_missing_port_is_refused_clearly(
+    kind: str, missing: str, new_organisation: NewOrganisation
+) -> None:
+    org = new_organisation()
+    monitor_id = deployed_monitor(org, kind)
 
-        with refused(org.app, InvalidStateError, f"needs a {missing} and none is configured"):
-            evaluate(org, monitor_id)
-    finally:
-        org.app.close()
+    with refused(org.app, InvalidStateError, f"needs a {missing} and none is configured"):
+        evaluate(org, monitor_id)
 
 
 def test_no_port_evaluates_a_quality_monitor_from_rows(org: Organisation) -> None:

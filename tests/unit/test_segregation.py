@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from domain.errors import GateError, SegregationOfDutiesError
 from domain.policy import default_policy_document
-from tests.unit.fakes import Organisation, in_memory_organisation, refused
+from tests.unit.fakes import NewOrganisation, Organisation, refused
 
 
 @pytest.fixture
-def org() -> Iterator[Organisation]:
-    organisation = in_memory_organisation()
-    yield organisation
-    organisation.app.close()
+def org(new_organisation: NewOrganisation) -> Organisation:
+    return new_organisation()
 
 
 def test_a_developer_may_not_validate_the_version_they_trained(org: Organisation) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
@@ -12,8 +11,8 @@ from domain.model import Model
 from tests.unit.fakes import (
     FakeArtifactStore,
     FakeTrainer,
+    NewOrganisation,
     Organisation,
-    in_memory_organisation,
     refused,
     sha256,
     topics,
@@ -34,11 +33,12 @@ def trainer() -> FakeTrainer:
 
 
 @pytest.fixture
-def org(store: FakeArtifactStore, trainer: FakeTrainer) -> Iterator[Organisation]:
-    organisation = in_memory_organisation(artifacts=store, trainer=trainer)
+def org(
+    new_organisation: NewOrganisation, store: FakeArtifactStore, trainer: FakeTrainer
+) -> Organisation:
+    organisation = new_organisation(artifacts=store, trainer=trainer)
     organisation.register_model()
-    yield organisation
-    organisation.app.close()
+    return organisation
 
 
 def add_dataset(org: Organisation, digest: str, name: str = "credit-data") -> UUID:
@@ -122,9 +122,11 @@ def test_training_on_a_dataset_version_that_does_not_exist_is_refused_and_record
     [({"trainer": FakeTrainer()}, "artifacts"), ({"artifacts": FakeArtifactStore()}, "trainer")],
 )
 def test_training_from_data_without_a_port_is_refused(
-    ports: dict[str, FakeTrainer | FakeArtifactStore], argument: str
+    ports: dict[str, FakeTrainer | FakeArtifactStore],
+    argument: str,
+    new_organisation: NewOrganisation,
 ) -> None:
-    org = in_memory_organisation(**ports)  # type: ignore[arg-type]
+    org = new_organisation(**ports)
     model_id = org.register_model()
 
     with refused(org.app, InvalidStateError, f"construct the application with {argument}="):
@@ -136,7 +138,6 @@ def test_training_from_data_without_a_port_is_refused(
             code_version="git:0123abc",
             environment={},
         )
-    org.app.close()
 
 
 def test_only_a_model_developer_trains_from_data(
