@@ -105,10 +105,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also check the log against a checkpoint you hold (repeatable)",
     )
-    add(
+    rotate = add(
         "rotate-key",
         commands.rotate_key,
-        "replace the event-signing key; old events stay verifiable",
+        "retire the event-signing key by a signed rotation in the log; old events stay verifiable",
+    )
+    rotate.add_argument(
+        "--log",
+        action="store_true",
+        help="rotate the transparency-log key instead; old checkpoints stay verifiable",
     )
     cut = add("checkpoint", log_commands.checkpoint, "cut, check and sign a checkpoint now")
     cut.add_argument(

@@ -15,6 +15,8 @@ from api.database import parse_database_url
 from api.demo import run_demo
 from api.files import read_text
 from api.settings import Settings
+from ledger import key_rotation
+from ledger.keystore import EVENT_SIGNER, LOG
 from ledger.tree_verification import TreeReport, verify_tree
 from ledger.verification import Report, verify_store
 
@@ -72,13 +74,16 @@ def verify(settings: Settings, arguments: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
         published = published_checkpoint(settings).read()
-        events = verify_store(ledger.log, ledger.keyring())
+        history = ledger.key_history()  # each key trusted only within its window
+        events = verify_store(ledger.log, history)
+        notes = [*trusted, *([published] if published else [])]
         tree = verify_tree(
             ledger.tree,
             origin=settings.log_origin,
-            verifiers=[ledger.log_verifier()],
-            published=[*trusted, *([published] if published else [])],
+            verifiers=ledger.log_verifiers(),
+            published=notes,
         )
+        tree.problems.extend(ledger.checkpoint_key_problems(history, notes))
     finally:
         ledger.close()
     if getattr(arguments, "json", False):
@@ -88,10 +93,28 @@ def verify(settings: Settings, arguments: argparse.Namespace) -> int:
     return EXIT_OK if events.intact and tree.intact else EXIT_INTEGRITY
 
 
-def rotate_key(settings: Settings, _: argparse.Namespace) -> int:
-    """Replace the event-signing key; earlier public keys stay published."""
-    signer = keystore_for(settings).rotate_event_signer()
-    print(f"new event-signing key {signer.keyid}; earlier public keys stay published")
+def rotate_key(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Retire the event-signing key (or with ``--log`` the log key) by a signed rotation event.
+
+    The rotation takes the next leaf of the log, signed by the outgoing event key; earlier
+    public keys stay published, so earlier events and checkpoints stay verifiable.
+    """
+    log = bool(getattr(arguments, "log", False))
+    ledger = open_ledger(settings)
+    try:
+        signer = key_rotation.rotate_key(
+            ledger.recorder, ledger.keystore, LOG if log else EVENT_SIGNER
+        )
+        if log:
+            vkey_path = ledger.keystore.public_directory / "log.vkey"
+            vkey_path.write_text(log_vkey(settings, ledger.keystore) + "\n", encoding="utf-8")
+    finally:
+        ledger.close()
+    what = "log key" if log else "event-signing key"
+    print(
+        f"new {what} {signer.keyid}, in force from the next leaf; "
+        "earlier public keys stay published"
+    )
     return EXIT_OK
 
 

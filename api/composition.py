@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters.ed25519_signatures import Ed25519SignatureVerifier
@@ -11,7 +12,8 @@ from api.errors import ConfigurationError
 from api.settings import Settings
 from domain.application import GovernanceApplication
 from ledger.checkpointer import Checkpointer
-from ledger.keys import Keyring
+from ledger.key_history import KeyHistory
+from ledger.keys import Keyring, keyid_of
 from ledger.keystore import KeyStore
 from ledger.log_entries import LogSource
 from ledger.note import NoteVerifier, vkey_for
@@ -60,9 +62,37 @@ class Ledger:
         """The trusted event-signing public keys."""
         return self.keystore.event_keyring()
 
+    def key_history(self) -> KeyHistory:
+        """The published event and log keys, trusted only within the windows the log gives them.
+
+        Pass it to ``verify_store`` (which learns the windows as it reads the log), then ask it
+        which log key may sign each checkpoint.
+        """
+        return KeyHistory(
+            self.keystore.event_keyring(),
+            self.keystore.log_keys(),
+            current_log_keyid=keyid_of(self.keystore.log_public_key()),
+        )
+
     def log_verifier(self) -> NoteVerifier:
-        """The verifier of the log's checkpoints, from its published public key."""
+        """The verifier of the log's checkpoints, from its current published public key."""
         return NoteVerifier.from_vkey(log_vkey(self.settings, self.keystore))
+
+    def log_verifiers(self) -> list[NoteVerifier]:
+        """Verifiers of every published log key, retired ones included (for old checkpoints)."""
+        origin = self.settings.log_origin
+        return [
+            NoteVerifier.from_vkey(vkey_for(origin, k)) for k in self.keystore.log_keys().values()
+        ]
+
+    def checkpoint_key_problems(self, history: KeyHistory, published: Sequence[str]) -> list[str]:
+        """Stored and ``published`` checkpoints not signed by the log key in force at their size.
+
+        Call after ``verify_store`` has read the log into ``history``.
+        """
+        with self.tree.reading() as c:
+            stored = [checkpoint.note for checkpoint in self.tree.checkpoints(c)]
+        return history.checkpoint_problems([*stored, *published], self.settings.log_origin)
 
     def close(self) -> None:
         """Release database connections."""

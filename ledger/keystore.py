@@ -3,13 +3,17 @@
 Layout::
 
     keys/event-signer.key          current event-signing private key (PKCS#8 PEM, mode 0600)
-    keys/log.key                   transparency-log private key (PKCS#8 PEM, mode 0600)
+    keys/log.key                   current transparency-log private key (PKCS#8 PEM, mode 0600)
+    keys/<name>.next.key           the incoming key of a rotation, until the rotation is logged
+    keys/<name>.previous.key       the outgoing key, only until the rotation event commits
     keys/public/event-signer-*.pem every event-signing public key ever used (published)
-    keys/public/log.pem            the log's public key
+    keys/public/log-*.pem          every log public key ever used (published)
+    keys/public/log.pem            the current log public key
 
 Private keys are encrypted with the passphrase when one is configured and never leave these
-files. Rotation writes a new event-signing key and keeps every old public key, so old events
-stay verifiable.
+files. A rotation (``ledger.key_history``) stages the incoming key, publishes its public half,
+and the sealer makes it current inside the write transaction of the signed rotation event;
+every old public key stays published so old events and checkpoints stay verifiable.
 """
 
 from __future__ import annotations
@@ -22,14 +26,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import KeyStoreError
-from ledger.keys import Keyring, Signer, public_key_from_pem, public_key_pem
+from ledger.keys import Keyring, Signer, keyid_of, public_key_from_pem, public_key_pem
 
-__all__ = ["HOME_KEY", "PASSPHRASE_KEY", "KeyStore"]
+__all__ = [
+    "EVENT_SIGNER",
+    "HOME_KEY",
+    "LOG",
+    "PASSPHRASE_KEY",
+    "CurrentSigner",
+    "KeyStore",
+    "ReloadingKeyring",
+]
 
 HOME_KEY = "GOVLEDGER_HOME"
 PASSPHRASE_KEY = "GOVLEDGER_KEY_PASSPHRASE"  # noqa: S105 (a setting name)
-_EVENT_SIGNER = "event-signer"
-_LOG = "log"
+EVENT_SIGNER = "event-signer"
+LOG = "log"
+_NEXT = ".next"
+_PREVIOUS = ".previous"
 
 
 class KeyStore:
@@ -52,22 +66,26 @@ class KeyStore:
     def create_missing(self) -> list[str]:
         """Create the event-signing and log keys if absent; return the key ids created."""
         created = []
-        for name in (_EVENT_SIGNER, _LOG):
+        for name in (EVENT_SIGNER, LOG):
             if not self._private_path(name).exists():
                 created.append(self._write_new(name).keyid)
         return created
 
     def event_signer(self) -> Signer:
         """Load the current event-signing key."""
-        return self._load(_EVENT_SIGNER)
+        return self._load(EVENT_SIGNER)
 
     def log_signer(self) -> Signer:
         """Load the transparency-log key."""
-        return self._load(_LOG)
+        return self._load(LOG)
+
+    def signer(self, name: str) -> Signer:
+        """Load the current key of ``name`` (``EVENT_SIGNER`` or ``LOG``)."""
+        return self._load(name)
 
     def log_public_key(self) -> Ed25519PublicKey:
         """The published public key of the transparency log."""
-        path = self.public_directory / f"{_LOG}.pem"
+        path = self.public_directory / f"{LOG}.pem"
         try:
             return public_key_from_pem(path.read_bytes())
         except FileNotFoundError:
@@ -75,50 +93,109 @@ class KeyStore:
         except KeyStoreError as exc:
             raise KeyStoreError(f"published key {path} is unusable: {exc}") from None
 
-    def rotate_event_signer(self) -> Signer:
-        """Replace the event-signing key; its predecessor's public key stays published."""
-        self.event_signer()  # refuse to rotate a key we cannot read
-        return self._write_new(_EVENT_SIGNER)
+    def stage(self, name: str) -> Signer:
+        """Create the incoming key of a rotation of ``name`` and publish its public half.
+
+        The current key stays in force until the rotation event is sealed (``activate``).
+        """
+        self._load(name)  # refuse to rotate a key we cannot read
+        return self._write_new(name, staged=True)
+
+    def staged(self, name: str) -> Signer:
+        """The incoming key of the rotation of ``name`` in progress."""
+        return self._load(name, _NEXT)
+
+    def activate(self, name: str) -> None:
+        """Make the staged key of ``name`` current; keep the outgoing one until ``settle``."""
+        current, staged = self._private_path(name), self._private_path(name, _NEXT)
+        try:
+            _write_private(self._private_path(name, _PREVIOUS), current.read_bytes())
+            if name == LOG:
+                incoming = self._load(name, _NEXT).public_key
+                _write_public(self.public_directory / f"{LOG}.pem", public_key_pem(incoming))
+            os.replace(staged, current)
+            _sync_directory(self.directory)
+        except OSError as exc:
+            raise KeyStoreError(f"cannot switch key file {current}: {exc.strerror}") from None
+
+    def settle(self, name: str, *, committed: bool) -> None:
+        """After the rotation's transaction: drop the outgoing key, or restore it if it failed."""
+        previous, current = self._private_path(name, _PREVIOUS), self._private_path(name)
+        self._private_path(name, _NEXT).unlink(missing_ok=True)
+        if not previous.exists():
+            return
+        if committed:
+            previous.unlink()
+            return
+        os.replace(previous, current)
+        if name == LOG:
+            outgoing = self._load(name).public_key
+            _write_public(self.public_directory / f"{LOG}.pem", public_key_pem(outgoing))
+
+    def key_stamp(self, name: str) -> tuple[int, int, int]:
+        """Inode, modification time and size of the current key file: changes on rotation."""
+        path = self._private_path(name)
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            raise KeyStoreError(f"key file {path} is missing; run `govledger init`") from None
+        except OSError as exc:
+            raise KeyStoreError(f"cannot read key file {path}: {exc.strerror}") from None
+        return status.st_ino, status.st_mtime_ns, status.st_size
 
     def event_keyring(self) -> Keyring:
         """Every published event-signing public key."""
-        paths = sorted(self.public_directory.glob(f"{_EVENT_SIGNER}-*.pem"))
-        if not paths:
+        keys = self._published(f"{EVENT_SIGNER}-*.pem")
+        if not keys:
             raise KeyStoreError(
                 f"no event-signing public keys in {self.public_directory}; run `govledger init`"
             )
-        keys = []
-        for path in paths:
-            try:
-                keys.append(public_key_from_pem(path.read_bytes()))
-            except KeyStoreError as exc:
-                raise KeyStoreError(f"published key {path} is unusable: {exc}") from None
         return Keyring(keys)
 
-    def _private_path(self, name: str) -> Path:
-        return self.directory / f"{name}.key"
+    def log_keys(self) -> dict[str, Ed25519PublicKey]:
+        """Every published log public key by key id, the current one included."""
+        keys = [self.log_public_key(), *self._published(f"{LOG}-*.pem")]
+        return {keyid_of(key): key for key in keys}
 
-    def _write_new(self, name: str) -> Signer:
+    def _published(self, pattern: str) -> list[Ed25519PublicKey]:
+        keys = []
+        for path in sorted(self.public_directory.glob(pattern)):
+            try:
+                keys.append(public_key_from_pem(path.read_bytes()))
+            except OSError as exc:
+                raise KeyStoreError(f"cannot read published key {path}: {exc.strerror}") from None
+            except KeyStoreError as exc:
+                raise KeyStoreError(f"published key {path} is unusable: {exc}") from None
+        return keys
+
+    def _private_path(self, name: str, kind: str = "") -> Path:
+        return self.directory / f"{name}{kind}.key"
+
+    def _write_new(self, name: str, *, staged: bool = False) -> Signer:
         try:
-            return self._write_new_files(name)
+            return self._write_new_files(name, staged=staged)
         except OSError as exc:
             raise KeyStoreError(
                 f"cannot write keys to {self.directory}: {exc.strerror}; fix GOVLEDGER_HOME"
             ) from None
 
-    def _write_new_files(self, name: str) -> Signer:
+    def _write_new_files(self, name: str, *, staged: bool) -> Signer:
         signer = Signer.generate()
         self.public_directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
-        suffix = f"-{signer.keyid.removeprefix('sha256:')[:16]}" if name == _EVENT_SIGNER else ""
-        (self.public_directory / f"{name}{suffix}.pem").write_bytes(
-            public_key_pem(signer.public_key)
+        pem = public_key_pem(signer.public_key)
+        _write_public(
+            self.public_directory / f"{name}-{signer.keyid.removeprefix('sha256:')[:16]}.pem", pem
         )
-        _write_private(self._private_path(name), signer.private_pem(self._passphrase))
+        if name == LOG and not staged:
+            _write_public(self.public_directory / f"{LOG}.pem", pem)
+        private = self._private_path(name, _NEXT if staged else "")
+        _write_private(private, signer.private_pem(self._passphrase))
+        _sync_directory(self.directory)
         return signer
 
-    def _load(self, name: str) -> Signer:
-        path = self._private_path(name)
+    def _load(self, name: str, kind: str = "") -> Signer:
+        path = self._private_path(name, kind)
         try:
             pem = path.read_bytes()
         except FileNotFoundError:
@@ -144,10 +221,72 @@ class KeyStore:
         return Signer(key)
 
 
+class CurrentSigner:
+    """The current key of one name, reloaded when its file changes (a rotation elsewhere).
+
+    Calling it costs one ``stat``; a process that started before a rotation therefore signs
+    with the incoming key from the first transaction after the rotation committed.
+    """
+
+    def __init__(self, keystore: KeyStore, name: str) -> None:
+        self._keystore = keystore
+        self._name = name
+        self._stamp: tuple[int, int, int] | None = None
+        self._signer: Signer | None = None
+
+    def __call__(self) -> Signer:
+        """The signer of the key file as it is now."""
+        stamp = self._keystore.key_stamp(self._name)
+        if self._signer is None or stamp != self._stamp:
+            self._signer = self._keystore.signer(self._name)
+            self._stamp = stamp
+        return self._signer
+
+
+class ReloadingKeyring(Keyring):
+    """The published event keys, read again when a signature names a key not yet known.
+
+    A reader that started before a rotation thus verifies events signed by the incoming key.
+    """
+
+    def __init__(self, keystore: KeyStore) -> None:
+        super().__init__(keystore.event_keyring().keys.values())
+        self._keystore = keystore
+
+    def verify(self, keyid: str, signature: bytes, message: bytes) -> None:
+        """As ``Keyring.verify``, after re-reading the published keys if ``keyid`` is new."""
+        if keyid not in self._keys:
+            self._keys = dict(self._keystore.event_keyring().keys)
+        super().verify(keyid, signature, message)
+
+
 def _write_private(path: Path, pem: bytes) -> None:
-    """Write a private key atomically, readable by the owner only."""
-    temporary = path.with_suffix(".tmp")
+    """Write a private key atomically and durably, readable by the owner only."""
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+def _write_public(path: Path, pem: bytes) -> None:
+    """Write a public key atomically and durably, readable by everyone."""
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temporary, 0o644)  # whatever the umask
+    os.replace(temporary, path)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make renames in ``directory`` durable."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

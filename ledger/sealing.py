@@ -3,6 +3,12 @@
 Runs inside the write transaction, after the writer holds the store's write lock, so the
 previous-event digests it reads cannot race another writer. Leaf indexes are assigned by the
 recorder's INSERT, in the same transaction.
+
+Before each batch the sealer looks at the event-signing key file (one ``stat``) and signs with
+the key it holds now, so a process started before a rotation never signs with the retired key.
+A key rotation (``ledger.key_history``) is sealed alone, by the outgoing key, and the sealer
+makes the staged incoming key current while the write lock is still held: the next writer, in
+any process, signs with the incoming key.
 """
 
 from __future__ import annotations
@@ -14,8 +20,16 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from ledger.dsse import EnvelopeSigner
-from ledger.errors import StoreError
+from ledger.errors import StoreError, VerificationError
+from ledger.key_history import (
+    EVENT_KEY_ROTATED,
+    LOG_KEY_ROTATED,
+    is_keys_aggregate,
+    parse_rotation,
+    parse_state,
+)
 from ledger.keys import Signer
+from ledger.keystore import EVENT_SIGNER, LOG, KeyStore
 from ledger.merkle import leaf_hash
 from ledger.signed_event import PAYLOAD_TYPE, envelope_digest, event_payload
 
@@ -34,17 +48,32 @@ class SealedEvent:
     leaf_hash: bytes
 
 
-class Sealer:
-    """Signs events and chains each to its aggregate's previous event."""
+_ROTATIONS = {EVENT_KEY_ROTATED: EVENT_SIGNER, LOG_KEY_ROTATED: LOG}
 
-    def __init__(self, signer: Callable[[], Signer]) -> None:
+
+class Sealer:
+    """Signs events with the current key and chains each to its aggregate's previous event."""
+
+    def __init__(self, signer: Callable[[], Signer], keys: KeyStore | None = None) -> None:
         self._load_signer = signer
+        self._keys = keys
+        self._signer: Signer | None = None
         self._envelope_signer: EnvelopeSigner | None = None
 
     def seal(
         self, events: Sequence[StoredEvent], *, previous_digest: PreviousDigest
     ) -> list[SealedEvent]:
         """Sign ``events`` in order; a batch may hold several events of one aggregate."""
+        rotated = self._rotated_key(events)
+        sealed = self._seal(events, previous_digest)
+        if rotated is not None:
+            assert self._keys is not None
+            self._keys.activate(rotated)
+        return sealed
+
+    def _seal(
+        self, events: Sequence[StoredEvent], previous_digest: PreviousDigest
+    ) -> list[SealedEvent]:
         sign = self._signer_now().sign
         batch: dict[tuple[UUID | str, int], str] = {}
         sealed = []
@@ -59,9 +88,34 @@ class Sealer:
         return sealed
 
     def _signer_now(self) -> EnvelopeSigner:
-        if self._envelope_signer is None:
-            self._envelope_signer = EnvelopeSigner(self._load_signer(), PAYLOAD_TYPE)
+        signer = self._load_signer()
+        if signer is not self._signer or self._envelope_signer is None:
+            self._envelope_signer = EnvelopeSigner(signer, PAYLOAD_TYPE)
+            self._signer = signer
         return self._envelope_signer
+
+    def _rotated_key(self, events: Sequence[StoredEvent]) -> str | None:
+        """The key a rotation in ``events`` retires (checked against the keys), or None."""
+        names = [_ROTATIONS[e.topic] for e in events if e.topic in _ROTATIONS]
+        if not names:
+            return None
+        name = names[0]
+        (event,) = events if len(events) == 1 else (None,)
+        if event is None or self._keys is None or not is_keys_aggregate(event.originator_id):
+            raise StoreError("a key rotation is written alone, on the key history aggregate")
+        try:
+            rotation = parse_rotation(event.topic, parse_state(event))
+        except (ValueError, VerificationError) as exc:
+            raise StoreError(f"malformed key rotation: {exc}") from None
+        current = self._load_signer() if name == EVENT_SIGNER else self._keys.signer(LOG)
+        if rotation.outgoing != current.keyid:
+            raise StoreError(
+                f"the rotation retires {rotation.outgoing} but the current key is "
+                f"{current.keyid}: another rotation came first"
+            )
+        if self._keys.staged(name).keyid != rotation.incoming_keyid:
+            raise StoreError("the rotation names another key than the one staged")
+        return name
 
     @staticmethod
     def _prev(

@@ -14,7 +14,7 @@ from eventsourcing.persistence import Transcoder
 from ledger.checkpointer import Checkpointer, CheckpointPolicy
 from ledger.digest_cache import DigestCache
 from ledger.errors import KeyStoreError
-from ledger.keystore import KeyStore
+from ledger.keystore import EVENT_SIGNER, LOG, CurrentSigner, KeyStore, ReloadingKeyring
 from ledger.mapper import SignedEventMapper
 from ledger.publication import CheckpointFile
 from ledger.sealing import Sealer
@@ -46,20 +46,22 @@ class SignedStoreParts:
 
     def mapper(self, transcoder: Transcoder) -> SignedEventMapper:
         """The mapper that verifies every event it reads."""
-        return SignedEventMapper(
-            transcoder=transcoder, keyring=self.keystore.event_keyring, digests=self.digests
-        )
+        return SignedEventMapper(transcoder=transcoder, keyring=self._keyring, digests=self.digests)
 
     def sealer(self) -> Sealer:
-        """The sealer that signs with the current event-signing key."""
-        return Sealer(self.keystore.event_signer)
+        """The sealer that signs with the current event-signing key, following rotations."""
+        return Sealer(CurrentSigner(self.keystore, EVENT_SIGNER), self.keystore)
 
     def checkpointer(self, store: TreeStore) -> Checkpointer:
         """The checkpointer of the log in ``store``, publishing to ``GOVLEDGER_HOME``."""
         return Checkpointer(
             store,
             origin=self.origin,
-            signer=self.keystore.log_signer,
+            signer=CurrentSigner(self.keystore, LOG),
             published=CheckpointFile.in_home(self.keystore.home),
             policy=self.policy,
+            log_keys=lambda: self.keystore.log_keys().values(),
         )
+
+    def _keyring(self) -> ReloadingKeyring:
+        return ReloadingKeyring(self.keystore)
