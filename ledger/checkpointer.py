@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from ledger.errors import InconsistentLogError, LedgerError, VerificationError
-from ledger.keys import Signer
+from ledger.keys import Signer, keyid_of
 from ledger.merkle import verify_consistency
 from ledger.note import NoteVerifier, vkey_for
 from ledger.publication import CheckpointFile
@@ -47,11 +49,12 @@ class Checkpointer:
         signer: Callable[[], Signer],
         published: CheckpointFile | None = None,
         policy: CheckpointPolicy | None = None,
+        log_keys: Callable[[], Iterable[Ed25519PublicKey]] | None = None,
     ) -> None:
         self.store = store
         self.origin = origin
         self._load_signer = signer
-        self._signer: Signer | None = None
+        self._log_keys = log_keys
         self._published = published
         self.policy = policy or CheckpointPolicy()
         self._pending = 0
@@ -67,10 +70,9 @@ class Checkpointer:
 
     def cut(self) -> StoredCheckpoint | None:
         """Sign the current tree if it grew; return the latest checkpoint (None if empty)."""
-        if self._signer is None:
-            self._signer = self._load_signer()
-        signer = self._signer
         with self.store.writing() as c:
+            # Loaded under the write lock, so a log-key rotation committed before is followed.
+            signer = self._load_signer()
             latest = self.store.latest_checkpoint(c)
             size = self.store.log_size(c)
             signed_size = latest.size if latest else 0
@@ -130,9 +132,11 @@ class Checkpointer:
             )
 
     def _open(self, note: str, signer: Signer) -> Checkpoint:
-        verifier = NoteVerifier.from_vkey(vkey_for(self.origin, signer.public_key))
+        # Checkpoints signed before a log-key rotation verify with the retired, published key.
+        keys = {keyid_of(k): k for k in [signer.public_key, *(self._log_keys or tuple)()]}
+        verifiers = [NoteVerifier.from_vkey(vkey_for(self.origin, k)) for k in keys.values()]
         try:
-            return open_checkpoint(note, [verifier], self.origin)
+            return open_checkpoint(note, verifiers, self.origin)
         except VerificationError as exc:
             raise self._alarm(f"a signed checkpoint does not verify: {exc}") from exc
 

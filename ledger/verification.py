@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ledger.errors import VerificationError
+from ledger.key_history import KeyHistory
 from ledger.keys import Keyring
 from ledger.log_entries import LogEntry, LogSource
 from ledger.merkle import leaf_hash
-from ledger.signed_event import envelope_digest, open_event
+from ledger.signed_event import EventPayload, envelope_digest, open_event
 
 __all__ = ["Problem", "Report", "verify_store"]
 
@@ -53,8 +54,10 @@ class _ChainHead:
     digest: str | None  # None once an event of the chain failed its own checks
 
 
-def verify_store(source: LogSource, keyring: Keyring) -> Report:
+def verify_store(source: LogSource, keyring: Keyring | KeyHistory) -> Report:
     """Check every leaf, signature and chain in ``source`` against ``keyring``."""
+    if isinstance(keyring, Keyring):
+        keyring = KeyHistory(keyring, {})  # published keys trusted only within their windows
     report = Report()
     heads: dict[str, _ChainHead] = {}
     expected_index = 0
@@ -86,7 +89,7 @@ def _report_unlogged(source: LogSource, report: Report) -> None:
 
 
 def _check_entry(
-    entry: LogEntry, keyring: Keyring, heads: dict[str, _ChainHead], report: Report
+    entry: LogEntry, keyring: KeyHistory, heads: dict[str, _ChainHead], report: Report
 ) -> None:
     aggregate_id = str(entry.originator_id)
     head = heads.get(aggregate_id)
@@ -106,7 +109,19 @@ def _check_entry(
     else:
         report.keyids.add(payload.keyid)
         sound = _check_chain(entry, payload.prev, head, report) and sound
+        sound = _check_key_window(entry, payload, keyring, report) and sound
     heads[aggregate_id] = _ChainHead(version, envelope_digest(state) if sound else None)
+
+
+def _check_key_window(
+    entry: LogEntry, payload: EventPayload, history: KeyHistory, report: Report
+) -> bool:
+    """The signing key must be in force at this leaf; a rotation moves the windows on."""
+    assert entry.stored is not None
+    problem = history.signer_problem(payload.keyid, entry.leaf_index) or history.observe(
+        entry.leaf_index, entry.stored, payload.state
+    )
+    return _add(report, entry, problem) if problem else True
 
 
 def _check_chain(
