@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from ledger.errors import VerificationError
 from ledger.keys import Signer
-from ledger.note import NoteVerifier, open_note, sign_note
+from ledger.note import NoteVerifier, open_note, open_timestamp, sign_note
 
-__all__ = ["Checkpoint", "open_checkpoint", "sign_checkpoint"]
+__all__ = ["Checkpoint", "checkpoint_time", "open_checkpoint", "sign_checkpoint"]
 
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 # RFC 6962 tree sizes are unsigned 64-bit integers.
@@ -75,9 +75,23 @@ class Checkpoint:
             raise VerificationError(f"malformed checkpoint: {exc}") from None
 
 
-def sign_checkpoint(checkpoint: Checkpoint, name: str, signer: Signer) -> str:
-    """Return the checkpoint as a note signed by key ``name``."""
-    return sign_note(checkpoint.to_text(), name, signer)
+def sign_checkpoint(
+    checkpoint: Checkpoint, name: str, signer: Signer, *, timestamp: int | None = None
+) -> str:
+    """Return the checkpoint as a note signed by key ``name``.
+
+    With ``timestamp`` (POSIX seconds) the key also cosigns it at that time, per
+    https://c2sp.org/tlog-cosignature, so the time of the checkpoint is signed too.
+    """
+    return sign_note(checkpoint.to_text(), name, signer, timestamp=timestamp)
+
+
+def checkpoint_time(note: str, verifiers: Sequence[NoteVerifier]) -> int | None:
+    """The POSIX time a trusted key cosigned the checkpoint at, or None when none did.
+
+    Raises VerificationError if such a cosignature is malformed or does not verify.
+    """
+    return open_timestamp(note, verifiers)
 
 
 def open_checkpoint(note: str, verifiers: Sequence[NoteVerifier], origin: str) -> Checkpoint:

@@ -63,16 +63,22 @@ class CompactRange:
         self.size += 1
         return completed
 
-    def append_subtree(self, level: int, value: bytes) -> None:
-        """Add the next ``2**level`` leaves at once, by the hash of their complete subtree."""
+    def append_subtree(self, level: int, value: bytes) -> list[tuple[NodeKey, bytes]]:
+        """Add the next ``2**level`` leaves at once, by the hash of their complete subtree.
+
+        Returns the larger subtrees this completes, lowest first.
+        """
         if self.size % (1 << level):
             raise ValueError(f"a subtree of level {level} cannot start at leaf {self.size}")
         key = (level, self.size >> level)
+        completed = []
         while self._nodes and self._nodes[-1][0][0] == key[0]:
             (lower, index), left = self._nodes.pop()
             key, value = (lower + 1, index >> 1), node_hash(left, value)
+            completed.append((key, value))
         self._nodes.append((key, value))
         self.size += 1 << level
+        return completed
 
     def hashes(self) -> list[bytes]:
         """The hashes of the complete subtrees covering the leaves so far, largest first."""

@@ -11,12 +11,27 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from typing import Protocol
 
 from ledger.canonical import json_string
 from ledger.errors import VerificationError
-from ledger.keys import Keyring, Signer
+from ledger.keys import Signer
 
-__all__ = ["Envelope", "EnvelopeSigner", "Signature", "pae", "sign_envelope"]
+__all__ = [
+    "Envelope",
+    "EnvelopeSigner",
+    "Signature",
+    "SignatureVerifier",
+    "pae",
+    "sign_envelope",
+]
+
+
+class SignatureVerifier(Protocol):
+    """What checks a signature by key id: a ``Keyring``, or anything that trusts keys by id."""
+
+    def verify(self, keyid: str, signature: bytes, message: bytes) -> None:
+        """Raise VerificationError unless ``keyid`` is trusted and signed ``message``."""
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -61,7 +76,8 @@ class Envelope:
         """Parse an envelope; raise VerificationError when it is not well formed."""
         try:
             document = json.loads(data)
-        except ValueError:
+        except (ValueError, TypeError, RecursionError):
+            # RecursionError: a hostile row of deeply nested brackets must not crash a reader.
             raise VerificationError("malformed DSSE envelope: not JSON") from None
         if not isinstance(document, dict):
             raise VerificationError("malformed DSSE envelope: not a JSON object")
@@ -79,7 +95,7 @@ class Envelope:
             signatures=tuple(_signature(entry) for entry in entries),
         )
 
-    def verify(self, keyring: Keyring, *, payload_type: str) -> str:
+    def verify(self, keyring: SignatureVerifier, *, payload_type: str) -> str:
         """Check the type and that one signature verifies; return its keyid."""
         if self.payload_type != payload_type:
             raise VerificationError(

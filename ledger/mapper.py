@@ -61,7 +61,11 @@ class SignedEventMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        """Verify the stored envelope, then decode the signed state into a domain event."""
+        """Open the stored event strictly (``open_event``), then decode its signed state.
+
+        ``verify_store`` opens every row with the same function, so a row the application
+        accepts is one verification accepts, and the other way round.
+        """
         try:
             payload = open_event(stored_event, self._keyring_now())
         except VerificationError as exc:
@@ -69,17 +73,16 @@ class SignedEventMapper(Mapper[UUID]):
                 f"event {stored_event.originator_id} version "
                 f"{stored_event.originator_version} failed verification: {exc}"
             ) from exc
+        originator_id = UUID(payload.aggregate_id)
         if self._digests is not None:
             self._digests.remember(
-                stored_event.originator_id,
-                stored_event.originator_version,
-                envelope_digest(stored_event.state),
+                originator_id, payload.version, envelope_digest(stored_event.state)
             )
         state: Any = payload.state
         unsigned = StoredEvent(
-            originator_id=stored_event.originator_id,
-            originator_version=stored_event.originator_version,
-            topic=stored_event.topic,
+            originator_id=originator_id,
+            originator_version=payload.version,
+            topic=payload.topic,
             state=json.dumps(state).encode("utf-8"),
         )
         return super().to_domain_event(unsigned)

@@ -1,8 +1,11 @@
 """Signed notes: text signed by one or more Ed25519 keys.
 
 Implements https://c2sp.org/signed-note (Ed25519, signature type 0x01) and the verifier key
-encoding ``<name>+<hex key hash>+<base64(0x01 || public key)>`` of golang.org/x/mod/sumdb/note.
-Signature types other than 0x01 (such as 0x04, c2sp.org/tlog-cosignature) are not supported.
+encoding ``<name>+<hex key hash>+<base64(0x01 || public key)>`` of golang.org/x/mod/sumdb/note,
+and the Ed25519 timestamped signature of https://c2sp.org/tlog-cosignature (type 0x04): the
+signature line carries ``u64 timestamp || signature`` over ``cosignature/v1``, ``time <T>`` and
+the note text. The log cosigns its own checkpoints this way so their time is signed, not just
+stored; the same key may serve both types because their key IDs and messages differ.
 """
 
 from __future__ import annotations
@@ -24,13 +27,17 @@ __all__ = [
     "NoteSignature",
     "NoteVerifier",
     "SignedNote",
+    "cosignature_line",
     "note_key_hash",
     "open_note",
+    "open_timestamp",
     "sign_note",
     "vkey_for",
 ]
 
 _ED25519 = 0x01
+_COSIGNATURE = 0x04
+_MAX_TIMESTAMP = 2**63 - 1
 _SIGNATURE_PREFIX = "\u2014 "
 # The spec asks verifiers to cap signatures and to accept at least 16; 100 is sumdb/note's cap.
 _MAX_SIGNATURES = 100
@@ -158,15 +165,21 @@ class SignedNote:
         return cls(note[: split + 1], signatures)
 
 
-def sign_note(text: str, name: str, signer: Signer) -> str:
-    """Sign ``text`` (which must end in a newline) as key ``name``; return the signed note."""
+def sign_note(text: str, name: str, signer: Signer, *, timestamp: int | None = None) -> str:
+    """Sign ``text`` (which must end in a newline) as key ``name``; return the signed note.
+
+    With ``timestamp`` the same key also cosigns the note at that time (tlog-cosignature/v1).
+    """
     _check_name(name)
     if problem := _text_problem(text):
         raise ValueError(f"note text {problem}")
     signature = NoteSignature(
         name, note_key_hash(name, signer.public_key), signer.sign(text.encode("utf-8"))
     )
-    return SignedNote(text, (signature,)).to_text()
+    lines: tuple[NoteSignature, ...] = (signature,)
+    if timestamp is not None:
+        lines += (cosignature_line(text, name, signer, timestamp),)
+    return SignedNote(text, lines).to_text()
 
 
 def open_note(note: str, verifiers: Sequence[NoteVerifier]) -> str:
@@ -192,6 +205,57 @@ def open_note(note: str, verifiers: Sequence[NoteVerifier]) -> str:
     if not verified:
         raise VerificationError("note has no signature by a known key")
     return signed.text
+
+
+def cosignature_line(text: str, name: str, signer: Signer, timestamp: int) -> NoteSignature:
+    """A tlog-cosignature/v1 Ed25519 signature of note ``text`` made at POSIX ``timestamp``."""
+    _check_name(name)
+    if problem := _text_problem(text):
+        raise ValueError(f"note text {problem}")
+    if not 0 <= timestamp <= _MAX_TIMESTAMP:
+        raise ValueError(f"timestamp {timestamp} is outside 0..2**63-1")
+    signature = signer.sign(_cosigned_message(text, timestamp))
+    key_hash = _key_hash(name, bytes([_COSIGNATURE]) + signer.public_key.public_bytes_raw())
+    return NoteSignature(name, key_hash, timestamp.to_bytes(8, "big") + signature)
+
+
+def open_timestamp(note: str, verifiers: Sequence[NoteVerifier]) -> int | None:
+    """The time a trusted key cosigned ``note`` at (tlog-cosignature/v1), or None if none did.
+
+    Raises VerificationError when such a cosignature is malformed or does not verify, or two
+    trusted cosignatures give different times.
+    """
+    signed = SignedNote.from_text(note)
+    cosigners = {
+        (v.name, _key_hash(v.name, bytes([_COSIGNATURE]) + v.public_key.public_bytes_raw())): v
+        for v in verifiers
+    }
+    times = set()
+    for line in signed.signatures:
+        verifier = cosigners.get((line.name, line.key_hash))
+        if verifier is None:
+            continue
+        if len(line.signature) != 8 + 64:
+            raise VerificationError(
+                f"malformed note: the cosignature by {line.name} is not 72 bytes"
+            )
+        timestamp = int.from_bytes(line.signature[:8], "big")
+        if timestamp > _MAX_TIMESTAMP:
+            raise VerificationError(f"the cosignature by {line.name} has timestamp {timestamp}")
+        try:
+            verifier.public_key.verify(
+                line.signature[8:], _cosigned_message(signed.text, timestamp)
+            )
+        except InvalidSignature:
+            raise VerificationError(f"the cosignature by {line.name} does not verify") from None
+        times.add(timestamp)
+    if len(times) > 1:
+        raise VerificationError(f"the note's trusted cosignatures give {len(times)} times")
+    return times.pop() if times else None
+
+
+def _cosigned_message(text: str, timestamp: int) -> bytes:
+    return f"cosignature/v1\ntime {timestamp}\n{text}".encode()
 
 
 def _index(verifiers: Sequence[NoteVerifier]) -> dict[tuple[str, int], NoteVerifier]:

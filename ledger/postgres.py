@@ -159,6 +159,7 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         """Leaves from ``start`` in index order, each with its stored event if present."""
         statement = SQL(
             "SELECT l.leaf_index, l.leaf_hash, l.originator_id, l.originator_version, "
+            "e.originator_id AS event_id, e.originator_version AS event_version, "
             "e.topic, e.state, e.originator_id IS NOT NULL AS present "
             "FROM {schema}.{leaves} l LEFT JOIN {schema}.{events} e "
             "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
@@ -197,7 +198,7 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             return int(row["n"])
 
     def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
-        """Stored events that no leaf names, in insertion order."""
+        """Stored event rows that no leaf names, in insertion order, raw."""
         statement = SQL(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM {schema}.{events} e LEFT JOIN {schema}.{leaves} l "
@@ -212,26 +213,22 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(statement, (limit, offset))
             return [
                 StoredEvent(
-                    row["originator_id"],
-                    row["originator_version"],
-                    row["topic"],
-                    bytes(row["state"]),
+                    row["originator_id"], row["originator_version"], row["topic"], row["state"]
                 )
                 for row in curs.fetchall()
             ]
 
 
 def _log_entry(row: DictRow) -> LogEntry:
+    """A leaf row and its event row as stored: ``verify_store`` checks every value."""
     stored = (
-        StoredEvent(
-            row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])
-        )
+        StoredEvent(row["event_id"], row["event_version"], row["topic"], row["state"])
         if row["present"]
         else None
     )
     return LogEntry(
         leaf_index=row["leaf_index"],
-        leaf_hash=bytes(row["leaf_hash"]),
+        leaf_hash=row["leaf_hash"],
         originator_id=row["originator_id"],
         originator_version=row["originator_version"],
         stored=stored,

@@ -30,10 +30,11 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.checkpointer import cut_checkpoint_if_due
+from ledger.errors import VerificationError
 from ledger.log_entries import LogEntry
 from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
 from ledger.sealing import SealedEvent
-from ledger.signed_event import envelope_digest
+from ledger.signed_event import envelope_digest, stored_aggregate_id
 from ledger.sqlite_connections import use_statement_cache
 from ledger.store_parts import SignedStoreParts
 from ledger.tree_store import TreeStore
@@ -139,10 +140,11 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return notification_ids
 
     def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
-        """Leaves from ``start`` in index order, each with its stored event if present."""
-        with self.datastore.transaction(commit=False) as c:
+        """Leaves from ``start`` in index order, each with its stored event if present, raw."""
+        with self.datastore.transaction(commit=False) as c, _lenient_text(c):
             c.execute(
                 "SELECT l.leaf_index, l.leaf_hash, l.originator_id, l.originator_version, "
+                "e.originator_id AS event_id, e.originator_version AS event_version, "
                 "e.topic, e.state, e.originator_id IS NOT NULL AS present "
                 f"FROM {LEAVES_TABLE} l LEFT JOIN {self.events_table_name} e "
                 "ON e.originator_id = l.originator_id "
@@ -173,8 +175,8 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             return int(c.fetchone()[0])
 
     def select_unlogged_events(self, offset: int, limit: int) -> Sequence[StoredEvent]:
-        """Stored events that no leaf names, in insertion order."""
-        with self.datastore.transaction(commit=False) as c:
+        """Stored event rows that no leaf names, in insertion order, raw."""
+        with self.datastore.transaction(commit=False) as c, _lenient_text(c):
             c.execute(
                 f"SELECT e.* FROM {self.events_table_name} e LEFT JOIN {LEAVES_TABLE} l "
                 "ON e.originator_id = l.originator_id "
@@ -184,13 +186,22 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             )
             return [
                 StoredEvent(
-                    UUID(row["originator_id"]),
-                    row["originator_version"],
-                    row["topic"],
-                    bytes(row["state"]),
+                    row["originator_id"], row["originator_version"], row["topic"], row["state"]
                 )
                 for row in c.fetchall()
             ]
+
+    def convert_originator_id(self, originator_id: str) -> UUID | str:
+        """The row's id as a UUID when spelt as the application writes it (32 lowercase hex).
+
+        Any other spelling stays text, which the mapper's ``open_event`` refuses: the library
+        would otherwise normalise a re-spelt id and the application would read a row that
+        verification reports.
+        """
+        try:
+            return UUID(stored_aggregate_id(originator_id))
+        except VerificationError:
+            return originator_id
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -230,19 +241,39 @@ class SignedSQLiteFactory(SQLiteFactory):
 
 
 def _log_entry(row: Any) -> LogEntry:
-    originator_id = UUID(row["originator_id"])
+    """A leaf row and its event row as stored: ``verify_store`` checks every value's type."""
     stored = (
-        StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"]))
+        StoredEvent(row["event_id"], row["event_version"], row["topic"], row["state"])
         if row["present"]
         else None
     )
     return LogEntry(
         leaf_index=row["leaf_index"],
-        leaf_hash=bytes(row["leaf_hash"]),
-        originator_id=originator_id,
+        leaf_hash=row["leaf_hash"],
+        originator_id=row["originator_id"],
         originator_version=row["originator_version"],
         stored=stored,
     )
+
+
+@contextmanager
+def _lenient_text(cursor: SQLiteCursor) -> Iterator[None]:
+    """Read TEXT that is not UTF-8 as text with surrogates instead of failing the whole fetch.
+
+    SQLite stores whatever bytes it is given; the strict checks then refuse such a value and
+    name its row, where the driver's decoding error would abort verification.
+    """
+    connection = cursor.sqlite_cursor.connection
+    text_factory = connection.text_factory
+    connection.text_factory = _surrogate_escaped
+    try:
+        yield
+    finally:
+        connection.text_factory = text_factory
+
+
+def _surrogate_escaped(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _id(originator_id: UUID | str) -> str:

@@ -2,9 +2,10 @@
 
 Engine-neutral SQL over a DB-API cursor that returns plain tuples (row objects that track
 references cost the full verification most of its time in garbage collection); only the
-placeholder differs. Subtree hashes above
-the leaves are stored when a checkpoint is cut, up to its size, so proofs against any
-checkpointed size take O(log n) lookups and never touch every leaf.
+placeholder differs. Subtree hashes above the leaves are stored when a checkpoint is cut, up to
+its size, so proofs against any checkpointed size take O(log n) lookups and never touch every
+leaf. The ``*_rows`` readers return columns exactly as the database holds them, unconverted, for
+the verifier, which must report a malformed row rather than fail on it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 from ledger.compact_range import CompactRange, NodeKey, fold_right, subtree_keys
 from ledger.errors import StoreError
 from ledger.merkle import consistency_ranges, inclusion_ranges
-from ledger.schema import CHECKPOINTS_TABLE, LEAVES_TABLE, NODES_TABLE
+from ledger.schema import CHECKPOINTS_TABLE, EVENTS_TABLE, LEAVES_TABLE, NODES_TABLE
 
 __all__ = ["Cursor", "StoredCheckpoint", "TreeStore"]
 
@@ -73,6 +74,59 @@ class TreeStore:
             (start, end),
         )
         return [bytes(leaf_hash) for (leaf_hash,) in c.fetchall()]
+
+    def leaf_rows(self, c: Cursor, start: int, end: int) -> list[tuple[Any, Any]]:
+        """``(leaf_index, leaf_hash)`` rows of ``[start, end)`` in index order, unconverted."""
+        p = self._p
+        c.execute(
+            f"SELECT leaf_index, leaf_hash FROM {LEAVES_TABLE} "
+            f"WHERE leaf_index >= {p} AND leaf_index < {p} ORDER BY leaf_index",
+            (start, end),
+        )
+        return [tuple(row) for row in c.fetchall()]
+
+    def envelope_rows(self, c: Cursor, start: int, end: int) -> list[tuple[Any, Any, Any]]:
+        """``(leaf_index, leaf_hash, envelope)`` of ``[start, end)``; envelope None if absent.
+
+        The event is found by exactly the identity the leaf names, as the application reads it.
+        """
+        p = self._p
+        c.execute(
+            f"SELECT l.leaf_index, l.leaf_hash, e.state FROM {LEAVES_TABLE} l "
+            f"LEFT JOIN {EVENTS_TABLE} e ON e.originator_id = l.originator_id "
+            "AND e.originator_version = l.originator_version "
+            f"WHERE l.leaf_index >= {p} AND l.leaf_index < {p} ORDER BY l.leaf_index",
+            (start, end),
+        )
+        return [tuple(row) for row in c.fetchall()]
+
+    def node_rows(
+        self, c: Cursor, level: int, start: int, end: int | None
+    ) -> list[tuple[Any, Any]]:
+        """``(node_index, hash)`` rows of one level with ``start <= node_index < end``."""
+        p = self._p
+        bound, params = (
+            ("", (level, start)) if end is None else (f" AND node_index < {p}", (level, start, end))
+        )
+        c.execute(
+            f"SELECT node_index, hash FROM {NODES_TABLE} WHERE level = {p} AND node_index >= {p}"
+            f"{bound} ORDER BY node_index",
+            params,
+        )
+        return [tuple(row) for row in c.fetchall()]
+
+    def max_node_level(self, c: Cursor) -> int:
+        """The highest level of any stored subtree, 0 when none is stored."""
+        c.execute(f"SELECT COALESCE(MAX(level), 0) FROM {NODES_TABLE}")
+        return int(c.fetchone()[0])
+
+    def checkpoint_rows(self, c: Cursor) -> list[tuple[Any, Any, Any, Any]]:
+        """``(tree_size, root_hash, note, signed_at)`` of every checkpoint row, unconverted."""
+        c.execute(
+            f"SELECT tree_size, root_hash, note, signed_at FROM {CHECKPOINTS_TABLE} "
+            "ORDER BY tree_size"
+        )
+        return [tuple(row) for row in c.fetchall()]
 
     def checkpoints(self, c: Cursor) -> list[StoredCheckpoint]:
         """Every stored checkpoint, smallest tree first."""

@@ -1,7 +1,9 @@
 """Full verification of a signed store: signatures, per-aggregate chains and the leaf sequence.
 
 Reads every leaf in index order with the event it names and reports each problem against the
-event it concerns; nothing stops at the first failure.
+row it concerns; nothing stops at the first failure, and nothing raises on a malformed row:
+every row goes through ``open_event``, the application's own strict reading path, so what
+verifies is exactly what the application reads.
 """
 
 from __future__ import annotations
@@ -13,25 +15,39 @@ from ledger.key_history import KeyHistory
 from ledger.keys import Keyring
 from ledger.log_entries import LogEntry, LogSource
 from ledger.merkle import leaf_hash
-from ledger.signed_event import EventPayload, envelope_digest, open_event
+from ledger.signed_event import (
+    EventPayload,
+    envelope_digest,
+    open_event,
+    stored_aggregate_id,
+    stored_version,
+)
 
-__all__ = ["Problem", "Report", "verify_store"]
+__all__ = ["PAGE_SIZE", "Problem", "Report", "verify_store"]
 
-_PAGE = 5000
+PAGE_SIZE = 5000
+"""Rows read per query unless ``verify_store`` is told otherwise."""
+
+_LEAF_HASH_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with one event or leaf."""
+    """One thing wrong with one event or leaf row.
+
+    ``aggregate_id`` is canonical UUID text when the row's id is readable, else the stored
+    value as text; ``version`` is None when the stored version is not a positive integer.
+    """
 
     leaf_index: int | None
     aggregate_id: str
-    version: int
+    version: int | None
     reason: str
 
     def __str__(self) -> str:
         where = "no leaf" if self.leaf_index is None else f"leaf {self.leaf_index}"
-        return f"{where}, aggregate {self.aggregate_id} version {self.version}: {self.reason}"
+        version = "(version unreadable)" if self.version is None else f"version {self.version}"
+        return f"{where}, aggregate {self.aggregate_id} {version}: {self.reason}"
 
 
 @dataclass
@@ -54,15 +70,23 @@ class _ChainHead:
     digest: str | None  # None once an event of the chain failed its own checks
 
 
-def verify_store(source: LogSource, keyring: Keyring | KeyHistory) -> Report:
-    """Check every leaf, signature and chain in ``source`` against ``keyring``."""
+def verify_store(
+    source: LogSource, keyring: Keyring | KeyHistory, *, page_size: int = PAGE_SIZE
+) -> Report:
+    """Check every leaf, signature and chain in ``source`` against ``keyring``.
+
+    Never raises on what the rows hold: a malformed row is a ``Problem`` naming it. Rows are
+    read ``page_size`` at a time.
+    """
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, not {page_size}")
     if isinstance(keyring, Keyring):
         keyring = KeyHistory(keyring, {})  # published keys trusted only within their windows
     report = Report()
     heads: dict[str, _ChainHead] = {}
     expected_index = 0
     logged_events = 0
-    while entries := source.select_log_entries(expected_index, _PAGE):
+    while entries := source.select_log_entries(expected_index, page_size):
         for entry in entries:
             if entry.leaf_index != expected_index:
                 _add(report, entry, f"leaves {expected_index}..{entry.leaf_index - 1} are missing")
@@ -72,17 +96,20 @@ def verify_store(source: LogSource, keyring: Keyring | KeyHistory) -> Report:
             report.leaves += 1
     # Looking for events without a leaf means an anti-join: only when the counts disagree.
     if source.count_events() != logged_events:
-        _report_unlogged(source, report)
+        _report_unlogged(source, report, page_size)
     return report
 
 
-def _report_unlogged(source: LogSource, report: Report) -> None:
+def _report_unlogged(source: LogSource, report: Report, page_size: int) -> None:
     offset = 0
-    while unlogged := source.select_unlogged_events(offset, _PAGE):
+    while unlogged := source.select_unlogged_events(offset, page_size):
         offset += len(unlogged)
         report.problems.extend(
             Problem(
-                None, str(s.originator_id), s.originator_version, "stored event has no log leaf"
+                None,
+                _id_text(s.originator_id),
+                _version_or_none(s.originator_version),
+                "stored event has no log leaf",
             )
             for s in unlogged
         )
@@ -91,24 +118,27 @@ def _report_unlogged(source: LogSource, report: Report) -> None:
 def _check_entry(
     entry: LogEntry, keyring: KeyHistory, heads: dict[str, _ChainHead], report: Report
 ) -> None:
-    aggregate_id = str(entry.originator_id)
+    try:
+        aggregate_id = stored_aggregate_id(entry.originator_id)
+        version = stored_version(entry.originator_version)
+    except VerificationError as exc:
+        # A leaf the application cannot attribute to a history: report it, chain nothing to it.
+        _add(report, entry, f"leaf row: {exc}")
+        return
     head = heads.get(aggregate_id)
-    version = entry.originator_version
+    sound = _check_leaf_hash(entry, report)
     if entry.stored is None:
         _add(report, entry, "the stored event this leaf names is missing")
         heads[aggregate_id] = _ChainHead(version, None)
         return
     state = entry.stored.state
-    sound = True
-    if leaf_hash(state) != entry.leaf_hash:
-        sound = _add(report, entry, "leaf hash does not match the stored envelope")
     try:
         payload = open_event(entry.stored, keyring)
     except VerificationError as exc:
         sound = _add(report, entry, str(exc))
     else:
         report.keyids.add(payload.keyid)
-        sound = _check_chain(entry, payload.prev, head, report) and sound
+        sound = _check_chain(entry, version, payload.prev, head, report) and sound
         sound = _check_key_window(entry, payload, keyring, report) and sound
     heads[aggregate_id] = _ChainHead(version, envelope_digest(state) if sound else None)
 
@@ -124,10 +154,20 @@ def _check_key_window(
     return _add(report, entry, problem) if problem else True
 
 
+def _check_leaf_hash(entry: LogEntry, report: Report) -> bool:
+    stored_hash, state = entry.leaf_hash, entry.stored.state if entry.stored else None
+    if not isinstance(stored_hash, bytes):
+        return _add(report, entry, f"leaf hash is {type(stored_hash).__name__}, not 32 bytes")
+    if len(stored_hash) != _LEAF_HASH_BYTES:
+        return _add(report, entry, f"leaf hash is {len(stored_hash)} bytes, not 32")
+    if isinstance(state, bytes) and leaf_hash(state) != stored_hash:
+        return _add(report, entry, "leaf hash does not match the stored envelope")
+    return True
+
+
 def _check_chain(
-    entry: LogEntry, prev: str | None, head: _ChainHead | None, report: Report
+    entry: LogEntry, version: int, prev: str | None, head: _ChainHead | None, report: Report
 ) -> bool:
-    version = entry.originator_version
     if head is None:
         if version != 1:
             return _add(
@@ -149,6 +189,28 @@ def _check_chain(
 
 def _add(report: Report, entry: LogEntry, reason: str) -> bool:
     report.problems.append(
-        Problem(entry.leaf_index, str(entry.originator_id), entry.originator_version, reason)
+        Problem(
+            entry.leaf_index,
+            _id_text(entry.originator_id),
+            _version_or_none(entry.originator_version),
+            reason,
+        )
     )
     return False
+
+
+def _id_text(originator_id: object) -> str:
+    """Canonical UUID text for a readable id; otherwise the stored value, shown as stored."""
+    try:
+        return stored_aggregate_id(originator_id)
+    except VerificationError:
+        if isinstance(originator_id, str):  # as stored, with any undecodable byte escaped
+            return originator_id.encode("ascii", "backslashreplace").decode("ascii")
+        return repr(originator_id)
+
+
+def _version_or_none(originator_version: object) -> int | None:
+    try:
+        return stored_version(originator_version)
+    except VerificationError:
+        return None

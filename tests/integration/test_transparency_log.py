@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
@@ -12,7 +14,7 @@ from api.composition import Ledger, log_vkey, open_ledger, published_checkpoint
 from api.database import Database
 from api.settings import Settings
 from ledger import merkle
-from ledger.checkpoint import open_checkpoint
+from ledger.checkpoint import checkpoint_time, open_checkpoint
 from ledger.dsse import Envelope, sign_envelope
 from ledger.errors import InconsistentLogError
 from ledger.note import NoteVerifier
@@ -36,12 +38,13 @@ class TransparencyLogContract:
     def leaf_hashes(self, raw: RawAccess) -> list[bytes]:
         return [leaf for _, _, leaf in raw.leaves()]
 
-    def verify(self, ledger: Ledger, *published: str) -> TreeReport:
+    def verify(self, ledger: Ledger, *published: str, block_size: int = 1 << 16) -> TreeReport:
         return verify_tree(
             ledger.tree,
             origin=ledger.settings.log_origin,
             verifiers=[ledger.log_verifier()],
             published=published,
+            block_size=block_size,
         )
 
     def grow(self, ledger: Ledger, name: str, versions: int) -> int:
@@ -128,7 +131,11 @@ class TransparencyLogContract:
 
         report = self.verify(ledger)
 
-        assert report.problems == ["checkpoint 3: the log's leaves give another root"]
+        assert report.problems == [
+            "stored subtree hash (level 1, index 0) over leaves [0, 2) differs from the hash of "
+            "its leaves",
+            "checkpoint 3: the log's leaves give another root",
+        ]
 
     def test_verify_catches_a_rollback_to_a_backup_after_a_published_checkpoint(
         self, ledger: Ledger, raw: RawAccess, settings: Settings
@@ -229,11 +236,203 @@ class TransparencyLogContract:
         with pytest.raises(Exception, match="root"):
             verify_entry(proof=proof, entry=raw.state(dataset_id, 2), vkey=vkey)
 
+    # Finding 3: every stored subtree hash and checkpoint row is verified.
+
+    def test_finding_3_a_changed_subtree_hash_is_reported(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 3: a rewritten ``ledger_tree_nodes`` row is a problem, not an intact log."""
+        self.grow(ledger, "credit", 3)
+        raw.execute(
+            "UPDATE ledger_tree_nodes SET hash = ? WHERE level = 1 AND node_index = 0",
+            (b"\x07" * 32,),
+            bypass_append_only=True,
+        )
+
+        report = self.verify(ledger)
+
+        assert report.problems == [
+            "stored subtree hash (level 1, index 0) over leaves [0, 2) differs from the hash of "
+            "its leaves"
+        ]
+
+    def test_finding_3_a_deleted_subtree_row_is_reported(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 3: a deleted ``ledger_tree_nodes`` row (proofs would fail) is a problem."""
+        self.grow(ledger, "credit", 3)
+        raw.execute(
+            "DELETE FROM ledger_tree_nodes WHERE level = 2 AND node_index = 0",
+            bypass_append_only=True,
+        )
+
+        report = self.verify(ledger)
+
+        assert report.problems == [
+            "stored subtree (level 2, index 0) over leaves [0, 4) is missing: proofs up to "
+            "checkpoint 4 cannot be served"
+        ]
+
+    def test_finding_3_a_deleted_newest_checkpoint_row_is_reported(
+        self, ledger: Ledger, raw: RawAccess, settings: Settings
+    ) -> None:
+        """Finding 3: the newest checkpoint row deleted; the published copy still shows it."""
+        self.grow(ledger, "credit", 1)
+        self.grow(ledger, "fraud", 2)
+        published = published_checkpoint(settings).read()
+        assert published is not None
+        raw.execute("DELETE FROM ledger_checkpoints WHERE tree_size = 5", bypass_append_only=True)
+
+        report = self.verify(ledger, published)
+
+        assert (
+            "published checkpoint 5 is not in ledger_checkpoints: a checkpoint row was deleted"
+            in report.problems
+        )
+        assert (
+            "stored subtree (level 1, index 1) over leaves [2, 4) lies beyond the latest "
+            "stored checkpoint (2 leaves): a checkpoint row was deleted or the row was forged"
+            in report.problems
+        )
+
+    def test_finding_3_a_changed_checkpoint_time_is_reported(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 3: ``signed_at`` is checked against the time the log key signed."""
+        self.grow(ledger, "credit", 3)
+        raw.execute(
+            "UPDATE ledger_checkpoints SET signed_at = ? WHERE tree_size = 4",
+            ("2001-01-01T00:00:00+00:00",),
+            bypass_append_only=True,
+        )
+
+        report = self.verify(ledger)
+
+        assert len(report.problems) == 1, report.problems
+        assert report.problems[0].startswith(
+            "checkpoint 4: signed_at 2001-01-01T00:00:00+00:00 is not the time the log key signed"
+        )
+
+    def test_finding_3_a_checkpoint_carries_its_time_signed_by_the_log_key(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 3: the checkpoint time is a tlog-cosignature timestamp, not an unsigned fact."""
+        self.grow(ledger, "credit", 3)
+        (row,) = raw.execute("SELECT note, signed_at FROM ledger_checkpoints")
+        note, signed_at = str(row[0]), row[1]
+
+        signed = checkpoint_time(note, [ledger.log_verifier()])
+
+        assert signed is not None
+        stored = signed_at if isinstance(signed_at, datetime) else datetime.fromisoformat(signed_at)
+        assert int(stored.timestamp()) == signed
+
+    # Finding 6 (second half): gaps and malformed rows are reported, never raised.
+
+    def test_finding_6_a_leaf_missing_before_a_block_boundary_is_reported(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 6: a gap at a block boundary (blocks of 4 here) is a problem, not a crash."""
+        self.grow(ledger, "credit", 9)
+        raw.execute("DELETE FROM ledger_leaves WHERE leaf_index = 3", bypass_append_only=True)
+
+        report = self.verify(ledger, block_size=4)
+
+        assert report.problems[0] == "leaf 3 is missing: the log is not dense"
+        assert "checkpoint 10 cannot be checked: leaf 3 is missing" in report.problems
+
+    def test_finding_6_a_leaf_missing_in_the_last_block_does_not_skip_the_checkpoint(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 6: a gap in the last block used to skip the checkpoint at the final size."""
+        self.grow(ledger, "credit", 5)
+        raw.execute("DELETE FROM ledger_leaves WHERE leaf_index = 4", bypass_append_only=True)
+
+        report = self.verify(ledger, block_size=4)
+
+        assert report.problems == [
+            "leaf 4 is missing: the log is not dense",
+            "checkpoint 6 cannot be checked: leaf 4 is missing",
+        ]
+
+    # Finding 4: checkpoint checks what it signs over against data that can disagree.
+
+    def test_finding_4_checkpoint_refuses_an_old_event_rewritten_and_re_signed(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 4: a checkpointed event re-signed with the real key, leaf hash updated."""
+        dataset_id = add_versions(ledger.application, "credit", 2)
+        ledger.checkpointer.cut()
+        self.rewrite_and_re_sign(ledger, raw, dataset_id, 2, leaf_index=1)
+        add_versions(ledger.application, "fraud", 1)
+
+        with pytest.raises(InconsistentLogError, match="no longer give the root signed at 3"):
+            ledger.checkpointer.cut()
+        with ledger.tree.reading() as c:
+            assert [cp.size for cp in ledger.tree.checkpoints(c)] == [3]
+
+    def test_finding_4_checkpoint_refuses_a_new_leaf_that_is_not_its_envelope(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 4: the new range's leaf hashes are recomputed from the stored envelopes."""
+        dataset_id = add_versions(ledger.application, "credit", 2)
+        raw.set_state(dataset_id, 2, raw.state(dataset_id, 2).replace(b"{", b"{ ", 1))
+
+        with pytest.raises(InconsistentLogError, match="leaf 1 is not the hash of its envelope"):
+            ledger.checkpointer.cut()
+
+    def test_finding_4_automatic_checkpoints_check_the_new_envelopes_too(
+        self, settings: Settings, database: Database, raw: RawAccess
+    ) -> None:
+        """Finding 4: the cheap cut after appends still refuses a leaf that is not its envelope."""
+        frequent = open_ledger(settings.model_copy(update={"checkpoint_every_leaves": 3}))
+        try:
+            dataset_id = add_versions(frequent.application, "credit", 1)
+            raw.set_state(dataset_id, 1, raw.state(dataset_id, 1).replace(b"{", b"{ ", 1))
+            add_versions(frequent.application, "fraud", 0)
+            with frequent.tree.reading() as c:
+                sizes = [cp.size for cp in frequent.tree.checkpoints(c)]
+        finally:
+            frequent.close()
+
+        assert sizes == []
+
+    def rewrite_and_re_sign(
+        self, ledger: Ledger, raw: RawAccess, dataset_id: UUID, version: int, *, leaf_index: int
+    ) -> None:
+        envelope = Envelope.from_json(raw.state(dataset_id, version))
+        payload = json.loads(envelope.payload)
+        payload["state"]["row_count"] = 1
+        forged = sign_envelope(
+            json.dumps(payload).encode(), envelope.payload_type, ledger.keystore.event_signer()
+        ).to_json()
+        raw.set_state(dataset_id, version, forged)
+        raw.execute(
+            "UPDATE ledger_leaves SET leaf_hash = ? WHERE leaf_index = ?",
+            (merkle.leaf_hash(forged), leaf_index),
+            bypass_append_only=True,
+        )
+
 
 class TestTransparencyLogOnSQLite(TransparencyLogContract):
     @pytest.fixture
     def database_url(self, sqlite_url: str) -> str:
         return sqlite_url
+
+    def test_finding_6_a_type_confused_leaf_hash_is_reported(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 6: text where the leaf hash bytes belong (only SQLite holds it) is reported."""
+        self.grow(ledger, "credit", 3)
+        raw.execute(
+            "UPDATE ledger_leaves SET leaf_hash = ? WHERE leaf_index = 2",
+            ("x" * 32,),
+            bypass_append_only=True,
+        )
+
+        report = self.verify(ledger)
+
+        assert report.problems[0] == "leaf 2: leaf_hash is not 32 bytes"
 
 
 class TestTransparencyLogOnPostgres(TransparencyLogContract):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 
 from ledger.canonical import canonical_json
-from ledger.dsse import Envelope
+from ledger.dsse import Envelope, EnvelopeSigner, Signature
 from ledger.errors import StoreError, VerificationError
 from ledger.keys import Keyring, Signer
 from ledger.merkle import leaf_hash
@@ -78,7 +81,7 @@ def test_the_payload_is_the_canonical_json_of_what_it_binds(
 
 def test_a_signed_event_opens_to_what_was_signed(signer: Signer, keyring: Keyring) -> None:
     aggregate_id = uuid4()
-    signed = sign_event(stored(aggregate_id, 3, b'{"name":"m","n":[1,2]}'), "ab" * 32, signer)
+    signed = sign_event(stored(aggregate_id, 3, b'{"n":[1,2],"name":"m"}'), "ab" * 32, signer)
 
     payload = open_event(signed, keyring)
 
@@ -282,3 +285,214 @@ def test_loads_the_signer_once_and_only_when_first_sealing(signer: Signer) -> No
         sealer.seal([stored(uuid4(), 1)], previous_digest=no_stored_events)
 
     assert loads == [1]
+
+
+# Strict reading: only the exact form the sealer writes opens (issue 8, findings 1, 2 and 6)
+
+
+def signed_payload(document: dict[str, object], signer: Signer, *, canonical: bool = True) -> bytes:
+    """An envelope over ``document`` signed with the real key, as an insider holding it could."""
+    payload = canonical_json(document) if canonical else json.dumps(document).encode()
+    return EnvelopeSigner(signer, PAYLOAD_TYPE).sign(payload)
+
+
+def a_payload(of: UUID, **changes: object) -> dict[str, object]:
+    document: dict[str, object] = {
+        "aggregate_id": str(of),
+        "prev": None,
+        "state": {"a": 1},
+        "topic": TOPIC,
+        "version": 1,
+    }
+    document.update(changes)
+    return document
+
+
+def reformatted(state: bytes, **dumps: object) -> bytes:
+    return json.dumps(json.loads(state), **dumps).encode()  # type: ignore[arg-type]
+
+
+def test_finding_2_refuses_an_envelope_with_a_second_bogus_signature(
+    signer: Signer, keyring: Keyring
+) -> None:
+    """Finding 2: an added signature changes the stored bytes without any key; it is refused."""
+    signed = sign_event(stored(uuid4(), 1), None, signer)
+    envelope = Envelope.from_json(signed.state)
+    bogus = Signature(keyid="sha256:" + "0" * 64, sig=b"\x00" * 64)
+    doubled = Envelope(envelope.payload_type, envelope.payload, (*envelope.signatures, bogus))
+
+    with pytest.raises(VerificationError, match="carries 2 signatures; a stored event has one"):
+        open_event(dataclasses.replace(signed, state=doubled.to_json()), keyring)
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda state: reformatted(state, indent=2),
+        reformatted,
+        lambda state: json.dumps(dict(reversed(json.loads(state).items()))).encode(),
+        lambda state: state.replace(b"application/", b"application\\/", 1),
+        lambda state: state + b"\n",
+        lambda state: b" " + state,
+        lambda state: state.replace(b'"payload":"', b'"extra":1,"payload":"', 1),
+        lambda state: state.replace(b'"sig":"', b'"extra":1,"sig":"', 1),
+    ],
+    ids=[
+        "re-indented",
+        "spaced",
+        "members-reordered",
+        "escaped-solidus",
+        "trailing-newline",
+        "leading-space",
+        "extra-member",
+        "extra-signature-member",
+    ],
+)
+def test_finding_2_refuses_every_re_encoding_of_a_signed_envelope(
+    signer: Signer, keyring: Keyring, rewrite: Callable[[bytes], bytes]
+) -> None:
+    """Finding 2: the stored bytes must be exactly the canonical bytes the sealer wrote."""
+    signed = sign_event(stored(uuid4(), 1), None, signer)
+    rewritten = rewrite(signed.state)
+    assert rewritten != signed.state
+
+    with pytest.raises(VerificationError, match="canonical"):
+        open_event(dataclasses.replace(signed, state=rewritten), keyring)
+
+
+def test_finding_2_refuses_a_non_canonical_payload_re_signed_with_the_real_key(
+    signer: Signer, keyring: Keyring
+) -> None:
+    """Finding 2: same members, other spacing, a valid signature: still not what we write."""
+    aggregate_id = uuid4()
+    state = signed_payload(a_payload(aggregate_id), signer, canonical=False)
+
+    with pytest.raises(VerificationError, match="payload is not canonical JSON"):
+        open_event(stored(aggregate_id, 1, state), keyring)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"version": "1"}, "version is not a positive integer"),
+        ({"version": True}, "version is not a positive integer"),
+        ({"version": 0}, "version is not a positive integer"),
+        ({"aggregate_id": 7}, "aggregate_id is not a UUID"),
+        ({"aggregate_id": "not-a-uuid"}, "aggregate_id is not a UUID"),
+        ({"topic": 7}, "topic is not a string"),
+        ({"prev": "AB" * 32}, "prev is neither null nor 64 lowercase hex digits"),
+        ({"prev": "ab" * 31}, "prev is neither null nor 64 lowercase hex digits"),
+        ({"state": [1]}, "state is not a JSON object"),
+        ({"extra": 1}, "payload members are"),
+    ],
+    ids=[
+        "version-text",
+        "version-bool",
+        "version-zero",
+        "id-number",
+        "id-not-uuid",
+        "topic-number",
+        "prev-uppercase",
+        "prev-short",
+        "state-list",
+        "extra-member",
+    ],
+)
+def test_finding_2_refuses_a_signed_payload_with_a_wrong_member(
+    signer: Signer, keyring: Keyring, changes: dict[str, object], reason: str
+) -> None:
+    """Finding 2: a payload's members must have exactly the types the sealer writes."""
+    aggregate_id = uuid4()
+    state = signed_payload(a_payload(aggregate_id, **changes), signer)
+
+    with pytest.raises(VerificationError, match=reason):
+        open_event(stored(aggregate_id, 1, state), keyring)
+
+
+def test_finding_2_refuses_a_payload_whose_id_is_not_in_the_canonical_uuid_spelling(
+    signer: Signer, keyring: Keyring
+) -> None:
+    """Finding 2: a payload naming the aggregate by its hex spelling is not what we sign."""
+    aggregate_id = uuid4()
+    state = signed_payload(a_payload(aggregate_id, aggregate_id=aggregate_id.hex), signer)
+
+    with pytest.raises(VerificationError, match="aggregate_id is not a UUID in its canonical"):
+        open_event(stored(aggregate_id, 1, state), keyring)
+
+
+def test_refuses_a_payload_missing_a_member(signer: Signer, keyring: Keyring) -> None:
+    aggregate_id = uuid4()
+    document = a_payload(aggregate_id)
+    del document["prev"]
+    state = signed_payload(document, signer)
+
+    with pytest.raises(VerificationError, match="payload members are"):
+        open_event(stored(aggregate_id, 1, state), keyring)
+
+
+def test_opens_the_row_id_in_the_sqlite_spelling_as_the_uuid_it_spells(
+    signer: Signer, keyring: Keyring
+) -> None:
+    aggregate_id = uuid4()
+    signed = sign_event(stored(aggregate_id, 1), None, signer)
+
+    payload = open_event(dataclasses.replace(signed, originator_id=aggregate_id.hex), keyring)
+
+    assert payload.aggregate_id == str(aggregate_id)
+
+
+@pytest.mark.parametrize(
+    "spell",
+    [str, lambda u: u.hex.upper(), lambda u: f"{{{u}}}", lambda u: f"urn:uuid:{u}"],
+    ids=["hyphenated", "upper-hex", "braced", "urn"],
+)
+def test_finding_1_refuses_a_row_id_in_any_other_spelling(
+    signer: Signer, keyring: Keyring, spell: Callable[[UUID], str]
+) -> None:
+    """Finding 1: the app reads by 32 lowercase hex; a re-spelt row is hidden from it."""
+    aggregate_id = uuid4()
+    signed = sign_event(stored(aggregate_id, 1), None, signer)
+    respelt = dataclasses.replace(signed, originator_id=spell(aggregate_id))
+
+    with pytest.raises(VerificationError, match="not in the spelling the application reads by"):
+        open_event(respelt, keyring)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("originator_id", "not-a-uuid", "not in the spelling the application reads by"),
+        ("originator_id", 7, "not in the spelling the application reads by"),
+        ("originator_id", None, "not in the spelling the application reads by"),
+        ("originator_version", "2x", "originator_version '2x' is not a positive integer"),
+        ("originator_version", 1.0, "originator_version 1.0 is not a positive integer"),
+        ("originator_version", True, "originator_version True is not a positive integer"),
+        ("originator_version", None, "originator_version None is not a positive integer"),
+        ("topic", b"topic", "topic b'topic' is not text"),
+        ("topic", None, "topic None is not text"),
+        ("state", "{}", "state is str, not bytes"),
+        ("state", None, "state is NoneType, not bytes"),
+        ("state", 7, "state is int, not bytes"),
+    ],
+)
+def test_finding_6_refuses_a_row_with_a_value_of_the_wrong_type(
+    signer: Signer, keyring: Keyring, column: str, value: object, reason: str
+) -> None:
+    """Finding 6: SQLite stores any type in any column; only the types we write are read."""
+    signed = sign_event(stored(uuid4(), 1), None, signer)
+    malformed = dataclasses.replace(signed, **{column: value})
+
+    with pytest.raises(VerificationError, match=re.escape(reason)):
+        open_event(malformed, keyring)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [b"[" * 100_000, b"\xff\xfe", b'{"payload":"' + b"A" * 7 + b'"}', b""],
+    ids=["deeply-nested", "not-utf8", "truncated", "empty"],
+)
+def test_refuses_hostile_state_bytes_with_a_verification_error(
+    keyring: Keyring, state: bytes
+) -> None:
+    with pytest.raises(VerificationError, match="malformed DSSE envelope"):
+        open_event(stored(uuid4(), 1, state), keyring)

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from ledger import verification
+from ledger.canonical import canonical_json
 from ledger.keys import Keyring, Signer
 from ledger.log_entries import LogEntry, LogSource
 from ledger.merkle import leaf_hash
@@ -52,7 +52,7 @@ class FakeLogSource:
                     originator_id=aggregate_id,
                     originator_version=version,
                     topic=TOPIC,
-                    state=json.dumps({"version": version}).encode(),
+                    state=canonical_json({"version": version}),  # as the mapper writes it
                 )
                 for aggregate_id, version in events
             ],
@@ -335,27 +335,25 @@ def test_describes_a_problem_with_its_leaf_aggregate_and_version() -> None:
 
 
 def test_reads_leaves_in_pages_and_checks_chains_across_them(
-    monkeypatch: pytest.MonkeyPatch, signer: Signer, keyring: Keyring, model: UUID
+    signer: Signer, keyring: Keyring, model: UUID
 ) -> None:
-    monkeypatch.setattr(verification, "_PAGE", 3)
     store = FakeLogSource()
     store.append(signer, *[(model, version) for version in range(1, 9)])
 
-    report = verify_store(store, keyring)
+    report = verify_store(store, keyring, page_size=3)
 
     assert (report.intact, report.leaves) == (True, 8)
     assert store.entry_pages == [(0, 3), (3, 3), (6, 3), (8, 3)]
 
 
 def test_reports_a_broken_chain_across_a_page_boundary(
-    monkeypatch: pytest.MonkeyPatch, signer: Signer, keyring: Keyring, model: UUID
+    signer: Signer, keyring: Keyring, model: UUID
 ) -> None:
-    monkeypatch.setattr(verification, "_PAGE", 3)
     store = FakeLogSource()
     store.append(signer, *[(model, version) for version in range(1, 9)])
     store.remove_leaf(3)
 
-    report = verify_store(store, keyring)
+    report = verify_store(store, keyring, page_size=3)
 
     assert report.leaves == 7
     assert report.problems == [
@@ -364,10 +362,7 @@ def test_reports_a_broken_chain_across_a_page_boundary(
     ]
 
 
-def test_reads_unlogged_events_in_pages_and_reports_each_once(
-    monkeypatch: pytest.MonkeyPatch, keyring: Keyring
-) -> None:
-    monkeypatch.setattr(verification, "_PAGE", 2)
+def test_reads_unlogged_events_in_pages_and_reports_each_once(keyring: Keyring) -> None:
     store = FakeLogSource()
     orphans = [
         StoredEvent(originator_id=uuid4(), originator_version=1, topic=TOPIC, state=b"{}")
@@ -375,7 +370,7 @@ def test_reads_unlogged_events_in_pages_and_reports_each_once(
     ]
     store.unlogged.extend(orphans)
 
-    report = verify_store(store, keyring)
+    report = verify_store(store, keyring, page_size=2)
 
     assert [(p.aggregate_id, p.leaf_index) for p in report.problems] == [
         (str(o.originator_id), None) for o in orphans
@@ -394,3 +389,135 @@ def test_reports_a_second_leaf_for_an_event_that_already_has_one(
     assert report.problems == [
         Problem(6, str(model), 4, "follows version 4 in the log; expected version 5")
     ]
+
+
+def test_refuses_a_page_size_below_one(source: FakeLogSource, keyring: Keyring) -> None:
+    with pytest.raises(ValueError, match="page_size must be at least 1"):
+        verify_store(source, keyring, page_size=0)
+
+
+# Strict reading (issue 8, findings 1, 2 and 6): malformed rows are problems, never exceptions
+
+
+def test_finding_1_reports_a_leaf_and_event_whose_id_was_re_spelt(
+    source: FakeLogSource, keyring: Keyring, model: UUID
+) -> None:
+    """Finding 1: hyphenated ids in both tables hide events from the app; verify names them."""
+    stored = source.entry(5).stored
+    assert stored is not None
+    respelt = dataclasses.replace(stored, originator_id=str(model))
+    source.replace(5, originator_id=str(model), stored=respelt)
+
+    report = verify_store(source, keyring)
+
+    assert [p.leaf_index for p in report.problems] == [5]
+    assert "not in the spelling the application reads by" in report.problems[0].reason
+    assert report.problems[0].aggregate_id == str(model)
+
+
+def test_finding_2_reports_a_second_signature_even_with_its_leaf_hash_rewritten(
+    source: FakeLogSource, keyring: Keyring, model: UUID
+) -> None:
+    """Finding 2: an extra signature and a matching new leaf hash change stored bytes keylessly."""
+    document = envelope_document(source.entry(2).stored.state)  # type: ignore[union-attr]
+    document["signatures"] = [*document["signatures"], {"keyid": "k", "sig": ""}]  # type: ignore[misc]
+    forged = canonical_json(document)
+    source.replace_state(2, forged)
+    source.replace(2, leaf_hash=leaf_hash(forged))
+
+    report = verify_store(source, keyring)
+
+    assert report.problems == [
+        Problem(2, str(model), 2, "envelope carries 2 signatures; a stored event has one")
+    ]
+
+
+def test_finding_2_reports_a_re_indented_envelope_even_with_its_leaf_hash_rewritten(
+    source: FakeLogSource, keyring: Keyring, model: UUID
+) -> None:
+    """Finding 2: re-indenting keeps every signature valid but is not the stored form."""
+    forged = json.dumps(envelope_document(source.entry(4).stored.state), indent=2).encode()  # type: ignore[union-attr]
+    source.replace_state(4, forged)
+    source.replace(4, leaf_hash=leaf_hash(forged))
+
+    report = verify_store(source, keyring)
+
+    assert [(p.leaf_index, p.version) for p in report.problems] == [(4, 2)]
+    assert "not in its canonical form" in report.problems[0].reason
+
+
+MALFORMED_LEAF_COLUMNS = [
+    ("originator_id", "not-a-uuid", "stored aggregate id 'not-a-uuid' is not in the spelling"),
+    ("originator_id", None, "stored aggregate id None is not in the spelling"),
+    ("originator_id", b"\x00" * 16, "is not in the spelling the application reads by"),
+    ("originator_version", "2x", "originator_version '2x' is not a positive integer"),
+    ("originator_version", 2.0, "originator_version 2.0 is not a positive integer"),
+    ("originator_version", None, "originator_version None is not a positive integer"),
+    ("leaf_hash", "x" * 32, "leaf hash is str, not 32 bytes"),
+    ("leaf_hash", b"x" * 31, "leaf hash is 31 bytes, not 32"),
+    ("leaf_hash", None, "leaf hash is NoneType, not 32 bytes"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "reason"), MALFORMED_LEAF_COLUMNS)
+def test_finding_6_reports_a_leaf_row_of_the_wrong_type_naming_the_leaf(
+    source: FakeLogSource, keyring: Keyring, column: str, value: object, reason: str
+) -> None:
+    """Finding 6: a type-confused leaf column is a problem at that leaf, not a crash."""
+    source.replace(3, **{column: value})  # model version 3
+
+    report = verify_store(source, keyring)
+
+    assert any(p.leaf_index == 3 and reason in p.reason for p in report.problems), report.problems
+    # A leaf that names no readable event leaves a hole in the model's history, seen at leaf 5.
+    assert {p.leaf_index for p in report.problems} <= {3, 5}
+    assert report.leaves == 6
+
+
+MALFORMED_EVENT_COLUMNS = [
+    ("originator_id", "not-a-uuid", "stored aggregate id 'not-a-uuid' is not in the spelling"),
+    ("originator_version", "2x", "originator_version '2x' is not a positive integer"),
+    ("topic", 7, "topic 7 is not text"),
+    ("state", "{}", "state is str, not bytes"),
+    ("state", None, "state is NoneType, not bytes"),
+    pytest.param("state", b"[" * 100_000, "malformed DSSE envelope: not JSON", id="nested"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "reason"), MALFORMED_EVENT_COLUMNS)
+def test_finding_6_reports_an_event_row_of_the_wrong_type_naming_its_leaf(
+    source: FakeLogSource, keyring: Keyring, column: str, value: object, reason: str
+) -> None:
+    """Finding 6: a type-confused event column is a problem at its leaf, not a crash."""
+    stored = source.entry(3).stored
+    assert stored is not None
+    source.replace(3, stored=dataclasses.replace(stored, **{column: value}))
+
+    report = verify_store(source, keyring)
+
+    assert {p.leaf_index for p in report.problems} == {3}
+    assert any(reason in p.reason for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("originator_id", "not-a-uuid"), ("originator_version", "2x"), ("state", "{}")],
+)
+def test_finding_6_reports_a_malformed_event_row_that_no_leaf_names(
+    keyring: Keyring, column: str, value: object
+) -> None:
+    """Finding 6: the unlogged-event report reads raw rows too; it names them, never raises."""
+    store = FakeLogSource()
+    orphan = StoredEvent(originator_id=uuid4(), originator_version=1, topic=TOPIC, state=b"{}")
+    store.unlogged.append(dataclasses.replace(orphan, **{column: value}))
+
+    report = verify_store(store, keyring)
+
+    (problem,) = report.problems
+    assert (problem.leaf_index, problem.reason) == (None, "stored event has no log leaf")
+
+
+def test_describes_a_problem_whose_version_is_unreadable() -> None:
+    problem = Problem(7, "not-a-uuid", None, "something is off")
+
+    assert str(problem) == "leaf 7, aggregate not-a-uuid (version unreadable): something is off"
