@@ -1,10 +1,22 @@
 """Cutting signed checkpoints of the transparency log (C2SP tlog-checkpoint in a signed note).
 
-Before signing a new tree the checkpointer checks it against what was signed before: the
-latest stored checkpoint must verify and be reproduced by the stored subtrees, the new tree
-must be consistent with it (RFC 9162 section 2.1.4), and so must the published checkpoint kept
-outside the database. If any check fails it signs nothing, logs a critical alarm on the
-``govledger.alarm`` logger and raises ``InconsistentLogError``.
+Before signing a new tree the checkpointer checks, inside the transaction that stores it:
+
+- the latest stored checkpoint's note verifies with the log key and names the row's size and
+  root, and the stored subtree hashes still give that root;
+- every new leaf is the RFC 6962 leaf hash of the envelope stored under the identity it names,
+  and no leaf index is missing;
+- with ``recheck`` (``govledger checkpoint``, not the cheap cut after appends): the root of the
+  latest checkpoint and the new root are recomputed from every stored leaf, so an event inside
+  the signed prefix rewritten with its leaf hash updated is refused, and the consistency proof
+  from the stored subtrees is checked against roots computed from the leaves;
+- the new tree is consistent with the latest checkpoint (RFC 9162 section 2.1.4) and with the
+  published checkpoint kept outside the database.
+
+What only ``verify`` checks: envelope signatures, chains and key windows, every stored subtree
+hash, every older checkpoint row. The note carries the signing time as a tlog-cosignature by
+the log key, and ``signed_at`` stores exactly that time. If any check fails it signs nothing,
+logs a critical alarm on the ``govledger.alarm`` logger and raises ``InconsistentLogError``.
 """
 
 from __future__ import annotations
@@ -20,14 +32,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from ledger.errors import InconsistentLogError, LedgerError, VerificationError
 from ledger.keys import Signer, keyid_of
-from ledger.merkle import verify_consistency
+from ledger.merkle import leaf_hash, verify_consistency
 from ledger.note import NoteVerifier, vkey_for
 from ledger.publication import CheckpointFile
+from ledger.tree_recompute import as_hash, recompute
 from ledger.tree_store import Cursor, StoredCheckpoint, TreeStore
 
 __all__ = ["CheckpointPolicy", "Checkpointer", "cut_checkpoint_if_due"]
 
 alarms = logging.getLogger("govledger.alarm")
+
+# Envelopes read per query when checking new leaves: bounded memory for a large first cut.
+_ENVELOPE_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +66,7 @@ class Checkpointer:
         published: CheckpointFile | None = None,
         policy: CheckpointPolicy | None = None,
         log_keys: Callable[[], Iterable[Ed25519PublicKey]] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.origin = origin
@@ -57,6 +74,7 @@ class Checkpointer:
         self._log_keys = log_keys
         self._published = published
         self.policy = policy or CheckpointPolicy()
+        self._clock = clock
         self._pending = 0
         self._last_cut = time.monotonic()
 
@@ -65,11 +83,22 @@ class Checkpointer:
         self._pending += leaves
         overdue = time.monotonic() - self._last_cut >= self.policy.every_seconds
         if self._pending >= self.policy.every_leaves or (self._pending and overdue):
-            return self.cut()
+            # On the append path: the O(n) recomputation of the signed prefix is left to
+            # `govledger checkpoint` and `verify`.
+            return self.cut(recheck=False)
         return None
 
-    def cut(self) -> StoredCheckpoint | None:
-        """Sign the current tree if it grew; return the latest checkpoint (None if empty)."""
+    def behind(self) -> bool:
+        """True when the log has leaves that no stored checkpoint covers (two cheap reads)."""
+        with self.store.reading() as c:
+            latest = self.store.latest_checkpoint(c)
+            return self.store.log_size(c) > (latest.size if latest else 0)
+
+    def cut(self, *, recheck: bool = True) -> StoredCheckpoint | None:
+        """Check and sign the current tree if it grew; return the latest checkpoint (None if empty).
+
+        ``recheck`` also recomputes the signed and the new root from every stored leaf (O(n)).
+        """
         with self.store.writing() as c:
             # Loaded under the write lock, so a log-key rotation committed before is followed.
             signer = self._load_signer()
@@ -83,16 +112,24 @@ class Checkpointer:
                 )
             if latest is not None:
                 self._check_signed(c, latest, signer)
+            from_leaves = self._recompute(c, latest, size) if recheck else None
             if size == signed_size:
                 self._check_published(c, size, signer)
                 return latest
+            self._check_envelopes(c, signed_size, size)
             root = self.store.extend(c, signed_size, size)
+            if from_leaves is not None and from_leaves != root:
+                raise self._alarm(f"the stored subtrees do not give the leaves' root at {size}")
             if latest is not None:
                 self._check_consistent(c, latest, size, root)
             self._check_published(c, size, signer)
-            note = sign_checkpoint(Checkpoint(self.origin, size, root), self.origin, signer)
+            timestamp = int(self._clock())
+            note = sign_checkpoint(
+                Checkpoint(self.origin, size, root), self.origin, signer, timestamp=timestamp
+            )
             checkpoint = StoredCheckpoint(size=size, root=root, note=note)
-            self.store.insert_checkpoint(c, checkpoint, datetime.now(UTC).isoformat())
+            signed_at = datetime.fromtimestamp(timestamp, UTC).isoformat()
+            self.store.insert_checkpoint(c, checkpoint, signed_at)
         if self._published is not None:
             self._published.write(note)
         self._pending, self._last_cut = 0, time.monotonic()
@@ -104,6 +141,36 @@ class Checkpointer:
             raise self._alarm(f"stored checkpoint {latest.size} does not match its signed note")
         if self.store.root(c, latest.size) != latest.root:
             raise self._alarm(f"the stored tree no longer has the root signed at {latest.size}")
+
+    def _recompute(self, c: Cursor, latest: StoredCheckpoint | None, size: int) -> bytes | None:
+        """The root of ``size`` leaves from the stored leaves; the signed root must reappear."""
+        sizes = {size, latest.size} if latest is not None else {size}
+        result = recompute(self.store, size=size, roots_at=sizes, nodes_up_to=None, cursor=c)
+        if result.problems:
+            raise self._alarm(result.problems[0])
+        if latest is not None and result.roots[latest.size] != latest.root:
+            raise self._alarm(
+                f"the log's leaves no longer give the root signed at {latest.size}: "
+                "a checkpointed event was rewritten"
+            )
+        return result.roots.get(size)
+
+    def _check_envelopes(self, c: Cursor, start: int, end: int) -> None:
+        """Each new leaf must be the leaf hash of the envelope stored under its identity."""
+        expected = start
+        for first in range(start, end, _ENVELOPE_BATCH):
+            for index, stored_hash, envelope in self.store.envelope_rows(
+                c, first, min(first + _ENVELOPE_BATCH, end)
+            ):
+                if index != expected:
+                    break
+                if not isinstance(envelope, bytes | bytearray | memoryview):
+                    raise self._alarm(f"leaf {index} names no stored event")
+                if as_hash(stored_hash) != leaf_hash(bytes(envelope)):
+                    raise self._alarm(f"leaf {index} is not the hash of its envelope")
+                expected += 1
+            if expected != min(first + _ENVELOPE_BATCH, end):
+                raise self._alarm(f"leaf {expected} is missing: the log is not dense")
 
     def _check_consistent(
         self, c: Cursor, latest: StoredCheckpoint, size: int, root: bytes
