@@ -183,6 +183,7 @@ class KeyStore:
         signer = Signer.generate()
         self.public_directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
+        os.chmod(self.public_directory, 0o755)  # whatever the umask: only we add keys
         pem = public_key_pem(signer.public_key)
         _write_public(
             self.public_directory / f"{name}-{signer.keyid.removeprefix('sha256:')[:16]}.pem", pem

@@ -20,8 +20,9 @@ from domain.application import GovernanceApplication
 from domain.dataset import Dataset
 from ledger.digest_cache import DigestCache
 from ledger.errors import VerificationError
+from ledger.key_rotation import rotate_key
 from ledger.keys import keyid_of, public_key_from_pem
-from ledger.keystore import KeyStore
+from ledger.keystore import EVENT_SIGNER, KeyStore
 from ledger.merkle import leaf_hash
 from ledger.postgres import SignedPostgresApplicationRecorder
 from ledger.signed_event import PAYLOAD_TYPE
@@ -345,7 +346,7 @@ class SignedStoreContract:
     ) -> None:
         add_versions(ledger.application, "before", 1)
         old_keyid = ledger.keystore.event_signer().keyid
-        new_keyid = ledger.keystore.rotate_event_signer().keyid
+        new_keyid = rotate_key(ledger.recorder, ledger.keystore, EVENT_SIGNER).keyid
         rotated = open_ledger(settings)
         try:
             add_versions(rotated.application, "after", 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -11,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ledger.dsse import sign_envelope
 from ledger.errors import KeyStoreError
-from ledger.keys import keyid_of
-from ledger.keystore import KeyStore
+from ledger.keys import Signer, keyid_of
+from ledger.keystore import EVENT_SIGNER, LOG, CurrentSigner, KeyStore, ReloadingKeyring
 
 PAYLOAD_TYPE = "application/vnd.govledger.test+json"
 
@@ -161,37 +162,100 @@ def test_refuses_a_key_file_that_is_not_a_pem(keystore: KeyStore) -> None:
         keystore.log_signer()
 
 
-def test_rotation_gives_a_new_event_signing_key(keystore: KeyStore) -> None:
+def rotate_files(store: KeyStore, name: str = EVENT_SIGNER) -> Signer:
+    """What a committed rotation does to the files: stage, activate, settle."""
+    incoming = store.stage(name)
+    store.activate(name)
+    store.settle(name, committed=True)
+    return incoming
+
+
+def test_staging_publishes_the_incoming_key_and_keeps_the_current_one(
+    keystore: KeyStore,
+) -> None:
+    current = keystore.event_signer()
+
+    incoming = keystore.stage(EVENT_SIGNER)
+
+    assert keystore.event_signer().keyid == current.keyid
+    assert keystore.staged(EVENT_SIGNER).keyid == incoming.keyid
+    assert incoming.keyid in keystore.event_keyring().keys
+
+
+def test_a_committed_rotation_makes_the_incoming_key_current_and_drops_the_outgoing(
+    keystore: KeyStore,
+) -> None:
     old = keystore.event_signer()
 
-    new = keystore.rotate_event_signer()
+    new = rotate_files(keystore)
 
     assert new.keyid != old.keyid
     assert keystore.event_signer().keyid == new.keyid
+    assert sorted(p.name for p in keystore.directory.glob("*.key")) == [
+        "event-signer.key",
+        "log.key",
+    ]
+
+
+def test_a_rotation_that_did_not_commit_restores_the_outgoing_key(keystore: KeyStore) -> None:
+    old = keystore.event_signer()
+    keystore.stage(EVENT_SIGNER)
+    keystore.activate(EVENT_SIGNER)
+
+    keystore.settle(EVENT_SIGNER, committed=False)
+
+    assert keystore.event_signer().keyid == old.keyid
+    assert sorted(p.name for p in keystore.directory.glob("*.key")) == [
+        "event-signer.key",
+        "log.key",
+    ]
 
 
 def test_rotation_keeps_every_old_public_key_in_the_keyring(keystore: KeyStore) -> None:
     first = keystore.event_signer().keyid
-    second = keystore.rotate_event_signer().keyid
-    third = keystore.rotate_event_signer().keyid
+    second = rotate_files(keystore).keyid
+    third = rotate_files(keystore).keyid
 
     assert set(keystore.event_keyring().keys) == {first, second, third}
 
 
-def test_rotation_leaves_the_log_key_alone(keystore: KeyStore) -> None:
+def test_an_event_key_rotation_leaves_the_log_key_alone(keystore: KeyStore) -> None:
     log_keyid = keystore.log_signer().keyid
 
-    keystore.rotate_event_signer()
+    rotate_files(keystore)
 
     assert keystore.log_signer().keyid == log_keyid
     assert log_keyid not in keystore.event_keyring().keys
+
+
+def test_a_log_key_rotation_keeps_every_log_public_key_published(keystore: KeyStore) -> None:
+    old = keystore.log_signer().keyid
+
+    new = rotate_files(keystore, LOG).keyid
+
+    assert keystore.log_signer().keyid == new
+    assert keyid_of(keystore.log_public_key()) == new
+    assert set(keystore.log_keys()) == {old, new}
+
+
+def test_a_log_key_rotation_that_did_not_commit_restores_the_published_log_key(
+    keystore: KeyStore,
+) -> None:
+    old = keystore.log_signer().keyid
+    keystore.stage(LOG)
+    keystore.activate(LOG)
+
+    keystore.settle(LOG, committed=False)
+
+    assert keystore.log_signer().keyid == old
+    assert keyid_of(keystore.log_public_key()) == old
 
 
 def test_an_envelope_signed_before_rotation_still_verifies(keystore: KeyStore) -> None:
     old = keystore.event_signer()
     envelope = sign_envelope(b"{}", PAYLOAD_TYPE, old)
 
-    keystore.rotate_event_signer()
+    rotate_files(keystore)
 
     assert envelope.verify(keystore.event_keyring(), payload_type=PAYLOAD_TYPE) == old.keyid
 
@@ -201,8 +265,48 @@ def test_rotation_refuses_a_key_it_cannot_read(tmp_path: Path) -> None:
     store = KeyStore(tmp_path)
 
     with pytest.raises(KeyStoreError, match="GOVLEDGER_KEY_PASSPHRASE"):
-        store.rotate_event_signer()
+        store.stage(EVENT_SIGNER)
     assert len(list(store.public_directory.glob("event-signer-*.pem"))) == 1
+    assert not list(store.directory.glob("*.next.key"))
+
+
+def test_a_current_signer_follows_a_rotation_made_by_another_keystore(keystore: KeyStore) -> None:
+    """Finding 7: a process started before a rotation must not keep signing with the old key."""
+    current = CurrentSigner(keystore, EVENT_SIGNER)
+    before = current()
+
+    new = rotate_files(KeyStore(keystore.home))
+
+    assert current().keyid == new.keyid != before.keyid
+    assert current() is current()  # loaded once per change, not per call
+
+
+def test_a_reloading_keyring_verifies_a_key_published_after_it_was_built(
+    keystore: KeyStore,
+) -> None:
+    """Finding 7: a reader started before a rotation verifies events signed by the new key."""
+    keyring = ReloadingKeyring(keystore)
+    new = rotate_files(KeyStore(keystore.home))
+    envelope = sign_envelope(b"{}", PAYLOAD_TYPE, new)
+
+    assert envelope.verify(keyring, payload_type=PAYLOAD_TYPE) == new.keyid
+
+
+def test_key_files_have_explicit_modes_whatever_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0)
+    try:
+        store = KeyStore(tmp_path)
+        store.create_missing()
+        rotate_files(store)
+    finally:
+        os.umask(previous)
+
+    for path in store.directory.glob("*.key"):
+        assert mode_of(path) == 0o600, path
+    for path in store.public_directory.glob("*.pem"):
+        assert mode_of(path) == 0o644, path
+    assert mode_of(store.directory) == 0o700
+    assert mode_of(store.public_directory) == 0o755
 
 
 def test_is_built_from_the_persistence_environment(tmp_path: Path) -> None:
