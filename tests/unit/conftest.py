@@ -6,18 +6,26 @@ runs on, and refuses what it cannot encode, sign and log. Every test that asks f
 rule that only holds in memory shows up as a failure named ``[signed-sqlite]``.
 
 The signed store is initialised as ``govledger init`` does (keys in a home, then migrations),
-once per session into a template that each test copies: migrating per test would be slow.
+once per session into a template that each test copies: migrating per test would be slow. After
+each test on it, ``govledger verify`` must find the ledger the test left intact: whatever the
+domain records, the verifier accepts.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
+import json
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
+from api import commands
 from api.database import parse_database_url
+from api.settings import Settings
 from tests.conftest import initialise, make_settings
 from tests.unit.fakes import IN_MEMORY_ENV, NewOrganisation, Organisation, organisation_on
 
@@ -34,15 +42,30 @@ def signed_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(params=STORES)
-def governance_env(request: pytest.FixtureRequest, tmp_path: Path) -> Mapping[str, str]:
-    """The persistence environment of a fresh, empty store of each kind."""
+def governance_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mapping[str, str]]:
+    """The persistence environment of a fresh, empty store of each kind.
+
+    On the signed store, the test fails at teardown unless `govledger verify` passes on it.
+    """
     if request.param == "in-memory":
-        return dict(IN_MEMORY_ENV)
+        yield dict(IN_MEMORY_ENV)
+        return
     template: Path = request.getfixturevalue("signed_store_template")
     shutil.copytree(template / "home", tmp_path / "home")
     shutil.copy2(template / "ledger.db", tmp_path / "ledger.db")
     settings = make_settings(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path / "home")
-    return parse_database_url(settings.database_url).persistence_env(settings)
+    yield parse_database_url(settings.database_url).persistence_env(settings)
+    report = verify_report(settings)
+    assert report["intact"], f"the test left a ledger that verify rejects: {report}"
+
+
+def verify_report(settings: Settings) -> dict[str, object]:
+    """What `govledger verify --json` reports on the ledger of ``settings``."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        commands.verify(settings, argparse.Namespace(json=True, checkpoint=None))
+    report: dict[str, object] = json.loads(printed.getvalue())
+    return report
 
 
 @pytest.fixture
