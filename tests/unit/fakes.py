@@ -407,28 +407,3 @@ def organisation_on(
         explainer=explainer,
     )
     return Organisation(app, clock)
-
-
-def in_memory_organisation(
-    *,
-    drift_detector: DriftDetector | None = None,
-    fairness_assessor: FairnessAssessor | None = None,
-    artifacts: ArtifactStore | None = None,
-    trainer: Trainer | None = None,
-    scorer: Scorer | None = None,
-    explainer: Explainer | None = None,
-) -> Organisation:
-    """An organisation on eventsourcing's in-memory store only.
-
-    Prefer the ``new_organisation`` fixture (tests/unit/conftest.py): it runs the test on the
-    signed store too, which refuses what the in-memory store accepts.
-    """
-    return organisation_on(
-        IN_MEMORY_ENV,
-        drift_detector=drift_detector,
-        fairness_assessor=fairness_assessor,
-        artifacts=artifacts,
-        trainer=trainer,
-        scorer=scorer,
-        explainer=explainer,
-    )
