@@ -43,8 +43,9 @@ class GovernanceLifecycleContract:
         database = initialise(settings)
         opened = open_ledger(settings)
         opened.application.close()
-        # People sign with the test cast's HMAC keys (tests/unit/fakes.py); open_ledger wires the
-        # Ed25519 verifier, which tests/unit/test_signatures.py checks against real keys.
+        # People sign with the test cast's HMAC keys (tests/unit/fakes.py), which keep the port's
+        # contract (tests/unit/test_port_contracts.py); test_personal_signatures.py takes real
+        # `govledger sign` signatures through the application open_ledger composes.
         application = GovernanceApplication(
             env=database.persistence_env(settings),
             signatures=HmacSignatureVerifier(),
