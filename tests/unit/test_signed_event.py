@@ -271,20 +271,34 @@ def test_sealed_events_open_with_the_signers_keyring(signer: Signer, keyring: Ke
     assert states == [{"x": 1}, {"x": 2}]
 
 
-def test_loads_the_signer_once_and_only_when_first_sealing(signer: Signer) -> None:
-    loads = []
+def test_signs_each_batch_with_the_signer_current_when_it_is_sealed(
+    signer: Signer,
+) -> None:
+    """A running writer follows a key rotation (finding 7): each batch asks for the key."""
+    current = [signer]
+    sealer = Sealer(lambda: current.pop(0) if len(current) > 1 else current[0])
+    successor = Signer.generate()
+    current.append(successor)
+
+    first = sealer.seal([stored(uuid4(), 1)], previous_digest=no_stored_events)
+    second = sealer.seal([stored(uuid4(), 1)], previous_digest=no_stored_events)
+
+    assert [Envelope.from_json(s.stored.state).signatures[0].keyid for s in first + second] == [
+        signer.keyid,
+        successor.keyid,
+    ]
+
+
+def test_loads_no_signer_until_it_first_seals(signer: Signer) -> None:
+    loads: list[int] = []
 
     def load() -> Signer:
         loads.append(1)
         return signer
 
-    sealer = Sealer(load)
+    Sealer(load)
+
     assert loads == []
-
-    for _ in range(2):
-        sealer.seal([stored(uuid4(), 1)], previous_digest=no_stored_events)
-
-    assert loads == [1]
 
 
 # Strict reading: only the exact form the sealer writes opens (issue 8, findings 1, 2 and 6)

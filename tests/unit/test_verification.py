@@ -154,16 +154,24 @@ def test_an_empty_store_verifies_with_no_leaves(keyring: Keyring) -> None:
     assert (report.intact, report.leaves, report.keyids) == (True, 0, set())
 
 
-def test_reports_the_keys_that_signed(model: UUID, keyring: Keyring) -> None:
-    first, second = Signer.generate(), Signer.generate()
-    store = FakeLogSource()
-    store.append(first, (model, 1))
-    store.append(second, (model, 2))
-
-    report = verify_store(store, Keyring([first.public_key, second.public_key]))
+def test_reports_the_key_that_signed(source: FakeLogSource, signer: Signer) -> None:
+    report = verify_store(source, Keyring([signer.public_key]))
 
     assert report.intact
-    assert report.keyids == {first.keyid, second.keyid}
+    assert report.keyids == {signer.keyid}
+
+
+def test_a_trusted_key_that_no_rotation_brought_in_is_reported(model: UUID, signer: Signer) -> None:
+    """Keys have windows (finding 7): a second key signs only after a logged rotation."""
+    second = Signer.generate()
+    store = FakeLogSource()
+    store.append(signer, (model, 1))
+    store.append(second, (model, 2))
+
+    report = verify_store(store, Keyring([signer.public_key, second.public_key]))
+
+    assert [(p.leaf_index, p.version) for p in report.problems] == [(1, 2)]
+    assert second.keyid in report.problems[0].reason
 
 
 def test_reports_a_flipped_byte_in_a_stored_envelope_against_its_leaf(
