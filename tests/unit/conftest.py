@@ -13,17 +13,17 @@ domain records, the verifier accepts.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import json
+import os
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
-from api import commands
+from api.cli import main
 from api.database import parse_database_url
 from api.settings import Settings
 from tests.conftest import initialise, make_settings
@@ -60,10 +60,22 @@ def governance_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[M
 
 
 def verify_report(settings: Settings) -> dict[str, object]:
-    """What `govledger verify --json` reports on the ledger of ``settings``."""
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        commands.verify(settings, argparse.Namespace(json=True, checkpoint=None))
+    """What `govledger verify --json` reports on the ledger of ``settings``.
+
+    Run through the command line's entry point, with only this ledger's settings in the
+    environment, so the report is the one an operator would read.
+    """
+    printed, errors = io.StringIO(), io.StringIO()
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        contextlib.redirect_stdout(printed),
+        contextlib.redirect_stderr(errors),
+    ):
+        for variable in [name for name in os.environ if name.startswith("GOVLEDGER_")]:
+            patch.delenv(variable)
+        patch.setenv("GOVLEDGER_HOME", str(settings.home))
+        status = main(["verify", "--json", "--db", settings.database_url])
+    assert status in (0, 1), f"verify could not run (exit {status}): {errors.getvalue()}"
     report: dict[str, object] = json.loads(printed.getvalue())
     return report
 
