@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -46,7 +46,7 @@ __all__ = [
     "parse_state",
 ]
 
-KEYS_AGGREGATE_ID = uuid5(UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8"), "urn:govledger:ledger-keys")
+KEYS_AGGREGATE_ID = uuid5(NAMESPACE_URL, "urn:govledger:ledger-keys")
 """The reserved aggregate whose events are the key rotations (uuid5 in the URL namespace)."""
 EVENT_KEY_ROTATED = "ledger.key_history:EventKeyRotated"
 LOG_KEY_ROTATED = "ledger.key_history:LogKeyRotated"
