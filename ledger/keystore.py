@@ -132,6 +132,10 @@ class KeyStore:
             outgoing = self._load(name).public_key
             _write_public(self.public_directory / f"{LOG}.pem", public_key_pem(outgoing))
 
+    def key_path(self, name: str) -> Path:
+        """The file of the current key of ``name``."""
+        return self._private_path(name)
+
     def key_stamp(self, name: str) -> tuple[int, int, int]:
         """Inode, modification time and size of the current key file: changes on rotation."""
         path = self._private_path(name)
@@ -183,7 +187,8 @@ class KeyStore:
         signer = Signer.generate()
         self.public_directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
-        os.chmod(self.public_directory, 0o755)  # whatever the umask: only we add keys
+        # Public keys are public; only the owner may add one, whatever the umask.
+        os.chmod(self.public_directory, 0o755)  # noqa: S103
         pem = public_key_pem(signer.public_key)
         _write_public(
             self.public_directory / f"{name}-{signer.keyid.removeprefix('sha256:')[:16]}.pem", pem
@@ -225,20 +230,27 @@ class KeyStore:
 class CurrentSigner:
     """The current key of one name, reloaded when its file changes (a rotation elsewhere).
 
-    Calling it costs one ``stat``; a process that started before a rotation therefore signs
-    with the incoming key from the first transaction after the rotation committed.
+    Calling it costs one ``stat`` (it runs on every append): a process that started before a
+    rotation signs with the incoming key from the first transaction after the rotation.
     """
 
     def __init__(self, keystore: KeyStore, name: str) -> None:
         self._keystore = keystore
         self._name = name
-        self._stamp: tuple[int, int, int] | None = None
+        self._path = str(keystore.key_path(name))
+        self._stamp: tuple[int, int] | None = None
         self._signer: Signer | None = None
 
     def __call__(self) -> Signer:
         """The signer of the key file as it is now."""
-        stamp = self._keystore.key_stamp(self._name)
-        if self._signer is None or stamp != self._stamp:
+        try:
+            status = os.stat(self._path)
+        except OSError:
+            self._keystore.key_stamp(self._name)  # raises the error that says what to fix
+            raise
+        # os.replace gives the file a new inode: a rotation always changes the stamp.
+        stamp = (status.st_ino, status.st_mtime_ns)
+        if stamp != self._stamp or self._signer is None:
             self._signer = self._keystore.signer(self._name)
             self._stamp = stamp
         return self._signer
