@@ -1,9 +1,10 @@
 """The mapper between domain events and signed stored events.
 
 Writing, it encodes an event's state as canonical JSON; the recorder signs it inside the write
-transaction (see ``ledger.sealing``). Reading, it verifies the envelope against the trusted
-keyring before the event reaches the domain, so a tampered row never becomes a domain event,
-and remembers the verified envelope's digest for the next event to chain to.
+transaction (see ``ledger.sealing``). Reading, it opens each row with ``open_event``, the one
+strict reading path ``verify_store`` uses too: a row that is not exactly what the sealer wrote,
+signed by a trusted key, never becomes a domain event. It remembers each opened envelope's
+digest for the next event to chain to.
 """
 
 from __future__ import annotations
