@@ -154,6 +154,8 @@ def _signature(entry: object) -> Signature:
     keyid = entry.get("keyid")
     if not isinstance(keyid, str) or not keyid:
         raise VerificationError("malformed DSSE envelope: a signature has no keyid")
+    if not keyid.isprintable():  # it is shown in reports: no control characters
+        raise VerificationError(f"malformed DSSE envelope: keyid {keyid!r} is not printable")
     return Signature(keyid=keyid, sig=_b64field(entry, "sig"))
 
 

@@ -147,12 +147,15 @@ def stored_version(originator_version: object) -> int:
 
 
 def _stored_topic(topic: object) -> str:
+    """A topic is printable text: it is shown in reports, and ours are module:qualname."""
     if not isinstance(topic, str):
         raise VerificationError(f"topic {topic!r} is not text")
     try:
         topic.encode("utf-8")
     except UnicodeEncodeError:
         raise VerificationError(f"topic {topic!r} is not valid UTF-8") from None
+    if not topic.isprintable():
+        raise VerificationError(f"topic {topic!r} is not printable text")
     return topic
 
 
@@ -177,8 +180,8 @@ def _signed_payload(payload: bytes, keyid: str) -> EventPayload:
         )
     if type(version) is not int or version < 1:
         raise VerificationError(f"payload version is not a positive integer: {version!r}")
-    if not isinstance(topic, str):
-        raise VerificationError(f"payload topic is not a string: {topic!r}")
+    if not (isinstance(topic, str) and topic.isprintable()):
+        raise VerificationError(f"payload topic is not a printable string: {topic!r}")
     if prev is not None and not (isinstance(prev, str) and _DIGEST.fullmatch(prev)):
         raise VerificationError(
             f"payload prev is neither null nor 64 lowercase hex digits: {prev!r}"

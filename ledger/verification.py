@@ -200,12 +200,13 @@ def _add(report: Report, entry: LogEntry, reason: str) -> bool:
 
 
 def _id_text(originator_id: object) -> str:
-    """Canonical UUID text for a readable id; otherwise the stored value, shown as stored."""
+    """Canonical UUID text for a readable id; otherwise the stored value's repr.
+
+    The repr escapes control characters, so a hostile id cannot rewrite the report's lines.
+    """
     try:
         return stored_aggregate_id(originator_id)
     except VerificationError:
-        if isinstance(originator_id, str):  # as stored, with any undecodable byte escaped
-            return originator_id.encode("ascii", "backslashreplace").decode("ascii")
         return repr(originator_id)
 
 

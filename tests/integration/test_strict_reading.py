@@ -256,7 +256,7 @@ class TestStrictReadingOnSQLite(StrictReadingContract):
         report = self.verify(ledger)
 
         assert [(p.leaf_index, p.aggregate_id) for p in report.problems] == [
-            (revoked_at, str(alice))
+            (revoked_at, repr(str(alice)))  # named by the spelling as stored
         ]
         assert "not in the spelling the application reads by" in report.problems[0].reason
 
@@ -275,8 +275,8 @@ class TestStrictReadingOnSQLite(StrictReadingContract):
     @pytest.mark.parametrize(
         ("spelling", "shown"),
         [
-            pytest.param("{%s}", "{%s}", id="braced"),
-            pytest.param("%s-UPPER", "%s-UPPER", id="not-a-uuid"),
+            pytest.param("{%s}", "'{%s}'", id="braced"),
+            pytest.param("%s-UPPER", "'%s-UPPER'", id="not-a-uuid"),
         ],
     )
     def test_finding_6_a_non_uuid_id_in_both_tables_is_reported_naming_the_leaf(

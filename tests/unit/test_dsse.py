@@ -347,3 +347,11 @@ def test_refuses_a_signature_claiming_a_registered_keyid_it_was_not_made_with(
 
     with pytest.raises(VerificationError, match="does not verify"):
         relabelled.verify(keyring, payload_type=PAYLOAD_TYPE)
+
+
+def test_refuses_a_keyid_with_control_characters_which_would_rewrite_report_lines() -> None:
+    """Finding 6: a hostile keyid is refused before any message shows it."""
+    document = b'{"payload":"","payloadType":"t","signatures":[{"keyid":"k\\u001b[2K","sig":""}]}'
+
+    with pytest.raises(VerificationError, match=r"keyid 'k\\x1b\[2K' is not printable"):
+        Envelope.from_json(document)

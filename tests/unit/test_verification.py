@@ -9,6 +9,8 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import StoredEvent
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.canonical import canonical_json
 from ledger.keys import Keyring, Signer
@@ -420,7 +422,7 @@ def test_finding_1_reports_a_leaf_and_event_whose_id_was_re_spelt(
 
     assert [p.leaf_index for p in report.problems] == [5]
     assert "not in the spelling the application reads by" in report.problems[0].reason
-    assert report.problems[0].aggregate_id == str(model)
+    assert report.problems[0].aggregate_id == repr(str(model))  # the spelling as stored
 
 
 def test_finding_2_reports_a_second_signature_even_with_its_leaf_hash_rewritten(
@@ -529,3 +531,43 @@ def test_describes_a_problem_whose_version_is_unreadable() -> None:
     problem = Problem(7, "not-a-uuid", None, "something is off")
 
     assert str(problem) == "leaf 7, aggregate not-a-uuid (version unreadable): something is off"
+
+
+ROW_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
+    st.binary(max_size=40),
+    st.sampled_from([b"[" * 5000, b"{}", b'{"payload":"","payloadType":"t","signatures":[]}']),
+)
+LEAF_COLUMNS = ("leaf_hash", "originator_id", "originator_version")
+EVENT_COLUMNS = ("originator_id", "originator_version", "topic", "state")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    column=st.sampled_from([*LEAF_COLUMNS, *(f"event.{c}" for c in EVENT_COLUMNS)]),
+    value=ROW_VALUES,
+)
+def test_finding_6_verify_never_raises_whatever_a_column_holds(column: str, value: object) -> None:
+    """Finding 6: any value in any column of leaf 1 or its event is reported, never raised."""
+    signer, model = Signer.generate(), uuid4()
+    store = FakeLogSource()
+    store.append(signer, (model, 1), (model, 2), (model, 3))
+    original = store.entry(1)
+    if column.startswith("event."):
+        assert original.stored is not None
+        stored = dataclasses.replace(original.stored, **{column.removeprefix("event."): value})
+        store.replace(1, stored=stored)
+    else:
+        store.replace(1, **{column: value})
+    changed = store.entry(1) != original
+
+    report = verify_store(store, Keyring([signer.public_key]))
+
+    assert report.leaves == 3
+    if changed:
+        assert any(p.leaf_index == 1 for p in report.problems), report.problems
+    assert all(str(p).isprintable() for p in report.problems)
