@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from api import commands, log_commands, policy_commands, signing_commands
 from api.commands import EXIT_INTEGRITY, EXIT_USAGE
-from api.errors import ConfigurationError
+from api.errors import ApiError, ConfigurationError
+from api.failure_lines import database_error_line, os_error_line
 from api.settings import Settings
 from domain.errors import DomainError
 from ledger.errors import LedgerError, VerificationError
@@ -41,14 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(
             f"integrity failure: {exc}; run `govledger verify` for a full report", EXIT_INTEGRITY
         )
-    except (ConfigurationError, DomainError, LedgerError) as exc:
+    except (ApiError, DomainError, LedgerError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except PersistenceError as exc:
-        return _fail(
-            f"database error ({type(exc).__name__}: {exc}); check the database is up and "
-            "GOVLEDGER_DATABASE_URL (or --db)",
-            EXIT_USAGE,
-        )
+        return _fail(database_error_line(exc), EXIT_USAGE)
+    except OSError as exc:  # a path missing, of the wrong kind or closed to the user
+        return _fail(os_error_line(exc), EXIT_USAGE)
     return status
 
 
@@ -74,7 +73,8 @@ def _report_alarms() -> None:
 
 
 def _fail(message: str, status: int) -> int:
-    print(f"govledger: error: {message}", file=sys.stderr)
+    # One line whatever the message holds: a driver's or validator's text may span several.
+    print(f"govledger: error: {' '.join(message.splitlines())}", file=sys.stderr)
     return status
 
 

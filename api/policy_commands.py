@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from adapters.policy_validation import PolicyDocumentError, validate_policy_document
 from api.commands import EXIT_OK
 from api.composition import open_ledger
 from api.errors import ConfigurationError
-from api.files import read_text
+from api.files import read_json_object
 from api.settings import Settings
 
 __all__ = ["set_policy"]
@@ -17,10 +16,7 @@ __all__ = ["set_policy"]
 
 def set_policy(settings: Settings, arguments: argparse.Namespace) -> int:
     """Validate a policy document against its JSON Schema, then record it in the ledger."""
-    try:
-        document = json.loads(read_text(arguments.file))
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"{arguments.file} is not JSON: {exc}") from None
+    document = read_json_object(arguments.file)  # capped, strict I-JSON: one-line errors
     try:
         validate_policy_document(document)
     except PolicyDocumentError as exc:

@@ -5,6 +5,7 @@ LedgerError
 ├── VerificationError       a signature, hash, chain or proof does not check out
 ├── KeyStoreError           a key file is missing, unreadable or needs a passphrase
 └── StoreError              the database is unreachable, uninitialised or refused a write
+    └── StoreBusyError      another writer held the write lock past the lock timeout
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ __all__ = [
     "InconsistentLogError",
     "KeyStoreError",
     "LedgerError",
+    "StoreBusyError",
     "StoreError",
     "VerificationError",
 ]
@@ -41,3 +43,10 @@ class KeyStoreError(LedgerError):
 
 class StoreError(LedgerError):
     """The event store cannot be reached, is not initialised, or refused a write."""
+
+
+class StoreBusyError(StoreError):
+    """Another writer held the database's write lock past the lock timeout; nothing was written.
+
+    An operational condition, not an integrity failure: retrying later is safe.
+    """

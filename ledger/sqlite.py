@@ -9,6 +9,7 @@ instead of failing when they find their snapshot stale.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -35,7 +36,7 @@ from ledger.log_entries import LogEntry
 from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
 from ledger.sealing import SealedEvent
 from ledger.signed_event import envelope_digest, stored_aggregate_id
-from ledger.sqlite_connections import use_statement_cache
+from ledger.sqlite_connections import use_statement_cache, write_lock_refused
 from ledger.store_parts import SignedStoreParts
 from ledger.tree_store import TreeStore
 
@@ -209,7 +210,11 @@ class _ImmediateTransaction(SQLiteTransaction):
 
     def __enter__(self) -> SQLiteCursor:
         cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:  # e.g. the lock timeout passed: say so
+            cursor.sqlite_cursor.close()
+            raise write_lock_refused(self.connection, exc) from exc
         return cursor
 
 

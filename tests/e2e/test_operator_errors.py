@@ -1,0 +1,243 @@
+"""Finding 13 / Build 7: an operator's mistake is one line on stderr and exit 2, never a traceback.
+
+Exit 1 is kept for integrity failures. Covered here: policy and other input files that are too
+large, not UTF-8 or not strict JSON (NaN, duplicate keys, lone surrogates, deep nesting); a SQLite
+ledger whose write lock another process holds past the lock timeout; a key folder the user cannot
+read, or a file where a key folder belongs.
+
+Tests run as root here, and root reads a folder of mode 000. So the permission tests run the CLI
+with the capabilities that let root ignore file modes (``CAP_DAC_OVERRIDE`` and
+``CAP_DAC_READ_SEARCH``) dropped from its bounding set: the command then sees the permission
+error an ordinary user would. Run as an ordinary user, the mode alone does it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.policy import default_policy_document
+from tests.e2e.conftest import GOVLEDGER, Cli, Outcome, assert_one_line_error
+
+ONE_MIB = 1024 * 1024
+_PR_CAPBSET_DROP = 24
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
+
+
+def leaves(cli: Cli) -> int:
+    """The number of leaves of an intact ledger."""
+    report: dict[str, Any] = json.loads(cli.ok("verify", "--json").stdout)
+    return int(report["leaves"])
+
+
+def policy_bytes(**changes: Any) -> bytes:
+    """The default policy document as JSON, with top-level ``changes``."""
+    document = default_policy_document()
+    document["version"] = "operator-test"
+    document.update(changes)
+    return json.dumps(document).encode("utf-8")
+
+
+def _drop_file_mode_override() -> None:
+    """In the child, before exec: lose root's power to ignore file modes."""
+    if os.geteuid() != 0:
+        return
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    for capability in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_as_ordinary_user(cli: Cli, *args: str) -> Outcome:
+    """Run ``govledger ARGS`` so that file modes bind it, even when the tests run as root."""
+    # preexec_fn: only the child drops capabilities, between fork and exec.
+    completed = subprocess.run(
+        [str(GOVLEDGER), *args],
+        cwd=cli.cwd,
+        env=cli.environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=_drop_file_mode_override,
+    )
+    return Outcome(args, completed.returncode, completed.stdout, completed.stderr)
+
+
+@contextmanager
+def write_lock_held(database_url: str) -> Iterator[None]:
+    """Another process's writer: ``BEGIN IMMEDIATE`` on the ledger file, held until exit."""
+    path = database_url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+
+
+@pytest.fixture(scope="module")
+def sqlite_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    """One initialised SQLite ledger for the tests that must leave it unchanged."""
+    root = tmp_path_factory.mktemp("operator-errors")
+    cli = Cli(cwd=root, home=root / "home", database_url=f"sqlite:///{root / 'ledger.db'}")
+    cli.ok("init")
+    return cli
+
+
+BAD_POLICIES: dict[str, tuple[bytes, tuple[str, ...]]] = {
+    "nan": (policy_bytes(monitoring={"psi_drift": float("nan")}), ("NaN", "finite number")),
+    "infinity": (policy_bytes(monitoring={"psi_drift": float("inf")}), ("Infinity", "finite")),
+    "huge-exponent": (b'{"version": "x", "n": 1e999}', ("1e999", "finite number")),
+    "lone-surrogate": (policy_bytes(version="\ud800"), ("lone surrogate", "$.version")),
+    "duplicate-key": (
+        policy_bytes()[:-1] + b', "version": "other"}',
+        ("duplicate key 'version'",),
+    ),
+    "deep-nesting": (b"[" * 100_000 + b"]" * 100_000, ("deeper than 64",)),
+    "not-utf8": (policy_bytes(version="\N{EURO SIGN}").replace(b"\\u20ac", b"\xff"), ("byte",)),
+    "too-large": (policy_bytes() + b" " * ONE_MIB, ("larger than 1 MiB",)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_POLICIES))
+def test_finding_13_a_bad_policy_file_is_one_line_exit_2_and_records_nothing(
+    sqlite_cli: Cli, case: str
+) -> None:
+    content, fragments = BAD_POLICIES[case]
+    path = sqlite_cli.cwd / f"{case}.json"
+    path.write_bytes(content)
+    before = leaves(sqlite_cli)
+
+    outcome = sqlite_cli.run("set-policy", str(path), "--actor", "admin")
+
+    assert_one_line_error(outcome, str(path), *fragments)
+    assert leaves(sqlite_cli) == before
+
+
+def test_finding_13_a_policy_file_not_utf8_names_the_byte_offset(sqlite_cli: Cli) -> None:
+    content = b'{"version": "\xff"}'
+    path = sqlite_cli.cwd / "latin1.json"
+    path.write_bytes(content)
+
+    outcome = sqlite_cli.run("set-policy", str(path), "--actor", "admin")
+
+    assert_one_line_error(outcome, str(path), "not UTF-8", f"byte offset {content.index(0xFF)}")
+
+
+def test_a_policy_file_of_exactly_the_cap_is_read(sqlite_cli: Cli) -> None:
+    content = policy_bytes(approvals={"low": 1, "medium": 1, "high": 2})
+    path = sqlite_cli.cwd / "at-the-cap.json"
+    path.write_bytes(content + b" " * (ONE_MIB - len(content)))
+
+    outcome = sqlite_cli.ok("set-policy", str(path), "--actor", "admin")
+
+    assert outcome.stdout.startswith("policy operator-test (sha256:"), outcome
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [(b"\xfe\xff not a note", ("not UTF-8", "byte offset 0")), (b"x" * (ONE_MIB + 1), ("1 MiB",))],
+    ids=["not-utf8", "too-large"],
+)
+def test_finding_13_a_bad_checkpoint_file_given_to_verify_is_an_operator_error(
+    sqlite_cli: Cli, content: bytes, fragments: tuple[str, ...]
+) -> None:
+    path = sqlite_cli.cwd / "held-checkpoint.txt"
+    path.write_bytes(content)
+
+    outcome = sqlite_cli.run("verify", "--checkpoint", str(path))
+
+    assert_one_line_error(outcome, str(path), *fragments)
+
+
+def test_finding_13_verify_proof_given_a_file_that_is_not_text_is_an_operator_error(
+    tmp_path: Path,
+) -> None:
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home")
+    proof = tmp_path / "proof.tlog"
+    proof.write_bytes(b"\x80\x81")
+
+    outcome = cli.run(
+        "verify-proof", "--proof", str(proof), "--entry", "e.json", "--vkey", "log.vkey"
+    )
+
+    assert_one_line_error(outcome, str(proof), "not UTF-8", "byte offset 0")
+
+
+@pytest.mark.parametrize(
+    "command", [("set-policy", "{policy}", "--actor", "admin"), ("checkpoint",), ("demo",)]
+)
+def test_finding_13_a_sqlite_ledger_locked_by_another_writer_is_one_line_exit_2(
+    sqlite_cli: Cli, command: tuple[str, ...]
+) -> None:
+    policy = sqlite_cli.cwd / "good-policy.json"
+    policy.write_bytes(policy_bytes())
+    args = [part.format(policy=policy) for part in command]
+    before = leaves(sqlite_cli)
+    assert sqlite_cli.database_url is not None
+
+    with write_lock_held(sqlite_cli.database_url):
+        outcome = sqlite_cli.run(*args)
+
+    assert_one_line_error(outcome, "locked by another writer", "5 s", "retry")
+    assert leaves(sqlite_cli) == before
+
+
+class KeyFolderContract:
+    """An unusable key folder is one line naming it, on every engine; needs ``database_url``."""
+
+    @pytest.fixture
+    def cli(self, tmp_path: Path, database_url: str) -> Iterator[Cli]:
+        cli = Cli(cwd=tmp_path, home=tmp_path / "home", database_url=database_url)
+        cli.ok("init")
+        yield cli
+        (cli.home / "keys").chmod(0o700)  # let pytest remove the folder
+
+    @pytest.mark.parametrize("command", ["init", "demo", "verify"])
+    def test_finding_13_an_unreadable_key_folder_is_one_line_naming_it(
+        self, cli: Cli, command: str
+    ) -> None:
+        before = leaves(cli)
+        keys = cli.home / "keys"
+        keys.chmod(0)
+
+        outcome = run_as_ordinary_user(cli, command)
+
+        keys.chmod(0o700)
+        assert_one_line_error(outcome, f"cannot open folder {keys}:", "Permission denied")
+        assert leaves(cli) == before
+
+    def test_finding_13_a_file_where_the_public_key_folder_belongs_is_one_line(
+        self, cli: Cli
+    ) -> None:
+        public = cli.home / "keys" / "public"
+        for path in public.iterdir():
+            path.unlink()
+        public.rmdir()
+        public.write_text("not a folder\n")
+
+        outcome = cli.run("init")
+
+        assert_one_line_error(outcome, str(public))
+
+
+class TestKeyFolderOnSQLite(KeyFolderContract):
+    @pytest.fixture
+    def database_url(self, sqlite_url: str) -> str:
+        return sqlite_url
+
+
+class TestKeyFolderOnPostgres(KeyFolderContract):
+    @pytest.fixture
+    def database_url(self, postgres_url: str) -> str:
+        return postgres_url
