@@ -118,15 +118,17 @@ def _parser() -> argparse.ArgumentParser:
     cut = add("checkpoint", log_commands.checkpoint, "cut, check and sign a checkpoint now")
     cut.add_argument(
         "--every",
-        type=float,
         metavar="SECONDS",
-        help="keep cutting a checkpoint this often (a small daemon; stop with Ctrl-C)",
+        help="then keep checking the log this often and sign what was appended since, by any "
+        "process (a small daemon; stop with Ctrl-C); a positive number of seconds",
     )
     proof = add("proof", log_commands.proof, "write an offline inclusion proof of one log entry")
     which = proof.add_mutually_exclusive_group(required=True)
     which.add_argument("--leaf", type=int, metavar="N", help="the entry at leaf index N")
     which.add_argument("--event", metavar="ID:VERSION", help="the entry of this event")
-    proof.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write")
+    proof.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="a new or empty folder to write"
+    )
     text = "check an offline proof without a database: yes or no"
     check = commands_.add_parser("verify-proof", help=text, description=text)
     check.set_defaults(offline=log_commands.verify_proof)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from uuid import UUID
@@ -12,32 +16,30 @@ from api.composition import Ledger, log_vkey, open_ledger
 from api.errors import ConfigurationError
 from api.files import read_bytes, read_text
 from api.settings import Settings
+from ledger.durable_files import PUBLIC_FILE, fsync_directory, write_atomically
 from ledger.errors import InconsistentLogError, VerificationError
 from ledger.log_entries import LogEntry
 from ledger.offline import verify_entry
 from ledger.tlog_proof import TlogProof
+from ledger.tree_store import StoredCheckpoint
 
 __all__ = ["checkpoint", "proof", "verify_proof"]
+
+# A proof is for handing to others: its folder and files are readable by anyone.
+_PUBLIC_FOLDER = 0o755
 
 
 def checkpoint(settings: Settings, arguments: argparse.Namespace) -> int:
     """Cut, check and sign a checkpoint now and print it; with ``--every``, keep doing so."""
+    every = None if arguments.every is None else _interval(arguments.every)
     ledger = open_ledger(settings)
-    announced = 0
     try:
-        while True:
-            try:
-                signed = ledger.checkpointer.cut()
-            except InconsistentLogError:
-                return EXIT_INTEGRITY  # the alarm is already on stderr
-            if arguments.every is None:
-                break
-            if signed is not None and signed.size != announced:
-                print(f"checkpoint of {signed.size} leaves", flush=True)
-                announced = signed.size
-            time.sleep(arguments.every)
-    except KeyboardInterrupt:
-        return EXIT_OK
+        try:
+            signed = ledger.checkpointer.cut()
+        except InconsistentLogError:
+            return EXIT_INTEGRITY  # the alarm is already on stderr
+        if every is not None:
+            return _keep_cutting(ledger, signed, every)
     finally:
         ledger.close()
     if signed is None:
@@ -46,8 +48,39 @@ def checkpoint(settings: Settings, arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _keep_cutting(ledger: Ledger, signed: StoredCheckpoint | None, every: float) -> int:
+    """The daemon: every ``every`` seconds sign what any process appended; Ctrl-C stops it."""
+    announced = 0
+    try:
+        while True:
+            if signed is not None and signed.size != announced:
+                print(f"checkpoint of {signed.size} leaves", flush=True)
+                announced = signed.size
+            time.sleep(every)
+            signed = ledger.checkpointer.tick() or signed
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except InconsistentLogError:
+        return EXIT_INTEGRITY  # the alarm is already on stderr
+
+
+def _interval(text: str) -> float:
+    """``--every``'s seconds: a positive, finite number (0 would busy-loop)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ConfigurationError(
+            f"--every {text!r} is not a positive number of seconds: e.g. --every 10"
+        )
+    return seconds
+
+
 def proof(settings: Settings, arguments: argparse.Namespace) -> int:
     """Write an offline proof of one log entry: tlog-proof, entry, checkpoint and vkey."""
+    out: Path = arguments.out
+    _check_free(out)
     ledger = open_ledger(settings)
     try:
         entry = _entry(ledger, arguments)
@@ -59,15 +92,42 @@ def proof(settings: Settings, arguments: argparse.Namespace) -> int:
         vkey = log_vkey(settings, ledger.keystore)
     finally:
         ledger.close()
-    out: Path = arguments.out
-    out.mkdir(parents=True, exist_ok=True)
     tlog = TlogProof(index=entry.leaf_index, hashes=tuple(hashes), checkpoint_note=signed.note)
-    (out / "proof.tlog").write_text(tlog.to_text(), encoding="utf-8")
-    (out / "entry.dsse.json").write_bytes(entry.stored.state)
-    (out / "checkpoint.txt").write_text(signed.note, encoding="utf-8")
-    (out / "log.vkey").write_text(vkey + "\n", encoding="utf-8")
+    _write_folder(
+        out,
+        {
+            "proof.tlog": tlog.to_text().encode("utf-8"),
+            "entry.dsse.json": entry.stored.state,
+            "checkpoint.txt": signed.note.encode("utf-8"),
+            "log.vkey": (vkey + "\n").encode("utf-8"),
+        },
+    )
     print(f"leaf {entry.leaf_index} of {signed.size}: proof, entry, checkpoint and vkey in {out}")
     return EXIT_OK
+
+
+def _check_free(out: Path) -> None:
+    """``--out`` must be a new or empty folder: a proof never mixes with or replaces files."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise ConfigurationError(f"--out {out} exists and is not a folder: choose a new folder")
+    if out.is_dir() and any(out.iterdir()):
+        raise ConfigurationError(f"--out {out} is not empty: choose a new folder")
+
+
+def _write_folder(out: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` into a staging folder, then rename it to ``out``: all of them or none."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    try:
+        for name, data in files.items():
+            write_atomically(staging / name, data, mode=PUBLIC_FILE)
+        os.chmod(staging, _PUBLIC_FOLDER)
+        # rename(2) replaces an empty folder; one filled meanwhile fails it, leaving it intact.
+        os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    fsync_directory(out.parent)
 
 
 def verify_proof(arguments: argparse.Namespace) -> int:

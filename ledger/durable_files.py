@@ -18,6 +18,7 @@ __all__ = [
     "PRIVATE_DIRECTORY",
     "PRIVATE_FILE",
     "PUBLIC_FILE",
+    "fsync_directory",
     "make_private_directory",
     "write_atomically",
 ]

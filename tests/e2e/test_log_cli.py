@@ -2,11 +2,52 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Cli, assert_one_line_error
+from api.composition import open_ledger
+from tests.conftest import make_settings
+from tests.e2e.conftest import GOVLEDGER, Cli, Outcome, assert_one_line_error
+from tests.integration.test_signed_store import add_versions
+
+
+def run_briefly(cli: Cli, *args: str, timeout: float = 30) -> Outcome:
+    """Run ``govledger ARGS``; a command still running after ``timeout`` seconds fails the test."""
+    completed = subprocess.run(
+        [str(GOVLEDGER), *args],
+        cwd=cli.cwd,
+        env=cli.environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Outcome(args, completed.returncode, completed.stdout, completed.stderr)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def append_without_checkpoint(cli: Cli, tmp_path: Path, *, versions: int) -> None:
+    """Append from this test's process, another one than the daemon, cutting no checkpoint."""
+    assert cli.database_url is not None
+    settings = make_settings(cli.database_url, cli.home).model_copy(
+        update={"checkpoint_every_leaves": 10_000, "checkpoint_every_seconds": 3600.0}
+    )
+    ledger = open_ledger(settings)
+    try:
+        add_versions(ledger.application, "credit", versions)
+    finally:
+        ledger.close()
 
 
 class LogCliContract:
@@ -91,6 +132,78 @@ class LogCliContract:
         outcome = cli.run("proof", "--leaf", "99", "--out", str(tmp_path / "p"))
 
         assert_one_line_error(outcome, "the log has no leaf 99")
+
+    # Finding 13 (the log commands' part): one line and exit 2, nothing half-written.
+
+    @pytest.mark.parametrize("every", ["-1", "nan", "inf", "0", "soon"])
+    def test_finding_13_checkpoint_every_refuses_what_is_not_a_positive_interval(
+        self, cli: Cli, every: str
+    ) -> None:
+        """Finding 13: -1 and nan gave tracebacks, 0 busy-looped."""
+        outcome = run_briefly(cli, "checkpoint", f"--every={every}")
+
+        assert_one_line_error(outcome, "--every", "positive number of seconds")
+
+    @pytest.mark.parametrize("kind", ["file", "non-empty folder"])
+    def test_finding_13_proof_out_onto_an_existing_file_or_folder_is_refused(
+        self, cli: Cli, tmp_path: Path, kind: str
+    ) -> None:
+        """Finding 13: --out onto a file gave a traceback; onto a folder it mixed files in."""
+        cli.ok("demo")
+        out = tmp_path / "taken"
+        if kind == "file":
+            out.write_text("mine")
+        else:
+            out.mkdir()
+            (out / "notes.txt").write_text("mine")
+        before = sorted(p.name for p in tmp_path.iterdir())
+
+        outcome = cli.run("proof", "--leaf", "1", "--out", str(out))
+
+        assert_one_line_error(outcome, str(out), "choose a new folder")
+        assert sorted(p.name for p in tmp_path.iterdir()) == before
+        assert (out.read_text() if kind == "file" else (out / "notes.txt").read_text()) == "mine"
+
+    def test_proof_out_may_be_an_empty_folder(self, cli: Cli, tmp_path: Path) -> None:
+        cli.ok("demo")
+        out = tmp_path / "empty"
+        out.mkdir()
+
+        cli.ok("proof", "--leaf", "1", "--out", str(out))
+
+        assert sorted(p.name for p in out.iterdir()) == [
+            "checkpoint.txt",
+            "entry.dsse.json",
+            "log.vkey",
+            "proof.tlog",
+        ]
+
+    # Finding 16: the daemon cuts on a timer what other processes appended while it idled.
+
+    def test_finding_16_checkpoint_every_cuts_leaves_appended_by_another_process(
+        self, cli: Cli, tmp_path: Path
+    ) -> None:
+        """Finding 16: the tail must not stay unsigned while the writer idles."""
+        daemon = subprocess.Popen(
+            [str(GOVLEDGER), "checkpoint", "--every", "0.2"],
+            cwd=cli.cwd,
+            env=cli.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            published = cli.home / "log" / "checkpoint.txt"
+            wait_for(lambda: published.exists() and published.read_text().split("\n")[1] == "1")
+            append_without_checkpoint(cli, tmp_path, versions=3)
+            wait_for(lambda: published.read_text().split("\n")[1] == "5")
+        finally:
+            daemon.send_signal(signal.SIGINT)
+            stdout, stderr = daemon.communicate(timeout=30)
+
+        assert daemon.returncode == 0, stderr
+        assert stderr == ""
+        assert stdout.splitlines() == ["checkpoint of 1 leaves", "checkpoint of 5 leaves"]
 
 
 class TestLogCliOnSQLite(LogCliContract):

@@ -397,6 +397,26 @@ class TransparencyLogContract:
 
         assert sizes == []
 
+    # Finding 16: a timer signs the tail while writers idle.
+
+    def test_finding_16_a_timer_signs_a_tail_another_writer_left_idle(
+        self, settings: Settings, database: Database
+    ) -> None:
+        """Finding 16: automatic checkpoints were only considered on an append."""
+        writer, timer = open_ledger(settings), open_ledger(settings)
+        try:
+            add_versions(writer.application, "credit", 2)  # the policy cuts nothing yet
+
+            first = timer.checkpointer.tick()
+            idle = timer.checkpointer.tick()
+        finally:
+            writer.close()
+            timer.close()
+
+        assert first is not None
+        assert first.size == 3
+        assert idle is None
+
     def rewrite_and_re_sign(
         self, ledger: Ledger, raw: RawAccess, dataset_id: UUID, version: int, *, leaf_index: int
     ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from ledger.checkpoint import Checkpoint, checkpoint_time, open_checkpoint, sign_checkpoint
 from ledger.errors import VerificationError
-from ledger.note import NoteVerifier, sign_note
+from ledger.note import NoteSignature, NoteVerifier, SignedNote, sign_note
 from tests.unit.test_note import signer_from_skey
 
 VECTORS_FILE = Path(__file__).parent.parent / "data" / "signed_note_vectors.json"
@@ -189,3 +190,42 @@ def test_a_body_with_a_carriage_return_is_malformed() -> None:
 def test_a_checkpoint_origin_with_a_newline_cannot_be_built() -> None:
     with pytest.raises(ValueError, match=r"origin .* contains a newline"):
         Checkpoint("two\nlines", 8, ROOT_8)
+
+
+# The signed time (finding 3): a tlog-cosignature/v1 line by the log key itself.
+
+
+def test_finding_3_a_timestamped_checkpoint_carries_a_tlog_cosignature_by_the_same_key() -> None:
+    """Finding 3: signed_at was an unsigned time; now the time is in a c2sp cosignature line."""
+    name, signer = signer_from_skey(LOG_SKEY)
+
+    note = sign_checkpoint(DEMO, name, signer, timestamp=1679315147)
+
+    first, second = SignedNote.from_text(note).signatures
+    assert first == SignedNote.from_text(DEMO_NOTE).signatures[0]
+    key = signer.public_key.public_bytes_raw()
+    cosigner_id = hashlib.sha256(name.encode() + b"\n\x04" + key).digest()[:4]
+    assert (second.name, second.key_hash) == (name, int.from_bytes(cosigner_id, "big"))
+    assert second.signature[:8] == (1679315147).to_bytes(8, "big")
+    message = b"cosignature/v1\ntime 1679315147\n" + BODY.encode()
+    signer.public_key.verify(second.signature[8:], message)
+    assert checkpoint_time(note, [log_verifier()]) == 1679315147
+    assert open_checkpoint(note, [log_verifier()], ORIGIN) == DEMO
+
+
+def test_finding_3_a_changed_time_in_the_cosignature_is_refused() -> None:
+    """Finding 3: the timestamp is covered by the signature."""
+    name, signer = signer_from_skey(LOG_SKEY)
+    signed = SignedNote.from_text(sign_checkpoint(DEMO, name, signer, timestamp=1679315147))
+    first, second = signed.signatures
+    later = NoteSignature(
+        second.name, second.key_hash, (1679315148).to_bytes(8, "big") + second.signature[8:]
+    )
+    forged = SignedNote(signed.text, (first, later)).to_text()
+
+    with pytest.raises(VerificationError, match=r"cosignature by .* does not verify"):
+        checkpoint_time(forged, [log_verifier()])
+
+
+def test_a_checkpoint_without_a_cosignature_has_no_signed_time() -> None:
+    assert checkpoint_time(DEMO_NOTE, [log_verifier()]) is None
