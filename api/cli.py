@@ -115,6 +115,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rotate the transparency-log key instead; old checkpoints stay verifiable",
     )
+    rotate.add_argument(
+        "--repair",
+        action="store_true",
+        help="settle a rotation interrupted by a crash, as the log says it ended (nothing else)",
+    )
     cut = add("checkpoint", log_commands.checkpoint, "cut, check and sign a checkpoint now")
     cut.add_argument(
         "--every",

@@ -100,6 +100,8 @@ def rotate_key(settings: Settings, arguments: argparse.Namespace) -> int:
     public keys stay published, so earlier events and checkpoints stay verifiable.
     """
     log = bool(getattr(arguments, "log", False))
+    if getattr(arguments, "repair", False):
+        return _repair_rotations(settings)
     ledger = open_ledger(settings)
     try:
         signer = key_rotation.rotate_key(
@@ -115,6 +117,25 @@ def rotate_key(settings: Settings, arguments: argparse.Namespace) -> int:
         f"new {what} {signer.keyid}, in force from the next leaf; "
         "earlier public keys stay published"
     )
+    return EXIT_OK
+
+
+def _repair_rotations(settings: Settings) -> int:
+    """Settle rotations interrupted after their key switch, as the log says they ended."""
+    ledger = open_ledger(settings)
+    try:
+        for name in (EVENT_SIGNER, LOG):
+            outcome = key_rotation.repair_interrupted_rotation(
+                ledger.recorder, ledger.keystore, name
+            )
+            if outcome is not None:
+                state = "had committed: kept the incoming key" if outcome else "undone"
+                print(f"interrupted rotation of the {name} key {state}")
+        vkey_path = ledger.keystore.public_directory / "log.vkey"  # of the log key in force
+        vkey_path.write_text(log_vkey(settings, ledger.keystore) + "\n", encoding="utf-8")
+    finally:
+        ledger.close()
+    print("no rotation is in flight")
     return EXIT_OK
 
 

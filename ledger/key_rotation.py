@@ -2,18 +2,33 @@
 
 The rotation is an event of the log (``ledger.key_history``), signed by the outgoing event key;
 the sealer switches the key file inside the same write transaction, so no writer in any process
-signs with the outgoing key after the rotation's leaf, or with the incoming key before it.
+signs with the outgoing key after the rotation's leaf, or with the incoming key before it. A
+rotation interrupted between that switch and the end of its transaction (a crash) leaves the
+outgoing key in ``<name>.previous.key``; rotating again is refused until
+``repair_interrupted_rotation`` (``govledger rotate-key --repair``) settles it from the log.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger.key_history import KEYS_AGGREGATE_ID, event_key_rotation, log_key_rotation
+from ledger.errors import KeyStoreError
+from ledger.key_history import (
+    EVENT_KEY_ROTATED,
+    KEYS_AGGREGATE_ID,
+    LOG_KEY_ROTATED,
+    event_key_rotation,
+    log_key_rotation,
+)
 from ledger.keys import Signer
 from ledger.keystore import EVENT_SIGNER, LOG, KeyStore
 
-__all__ = ["rotate_key"]
+__all__ = ["repair_interrupted_rotation", "rotate_key"]
+
+_TOPICS = {EVENT_SIGNER: EVENT_KEY_ROTATED, LOG: LOG_KEY_ROTATED}
 
 
 def rotate_key(recorder: ApplicationRecorder, keystore: KeyStore, name: str) -> Signer:
@@ -22,8 +37,14 @@ def rotate_key(recorder: ApplicationRecorder, keystore: KeyStore, name: str) -> 
     If the rotation event does not commit, the outgoing key stays current and the staged key
     is discarded; the error propagates.
     """
-    if name not in (EVENT_SIGNER, LOG):
+    if name not in _TOPICS:
         raise ValueError(f"no key named {name!r}")
+    if keystore.rotation_in_flight(name):
+        raise KeyStoreError(
+            f"a rotation of the {name} key is in progress or was interrupted "
+            f"({name}.previous.key exists); if no other rotate-key is running, "
+            "run `govledger rotate-key --repair`"
+        )
     outgoing = keystore.signer(name)
     incoming = keystore.stage(name)
     committed = False
@@ -36,3 +57,36 @@ def rotate_key(recorder: ApplicationRecorder, keystore: KeyStore, name: str) -> 
     finally:
         keystore.settle(name, committed=committed)
     return incoming
+
+
+def repair_interrupted_rotation(
+    recorder: ApplicationRecorder, keystore: KeyStore, name: str
+) -> bool | None:
+    """Finish or undo a rotation of ``name`` that stopped after its key switch (run it only
+    when no other rotation is running).
+
+    The log decides: if its latest rotation of ``name`` brought in the current key, the
+    rotation committed and only the outgoing key file is left to drop; otherwise the outgoing
+    key is restored. Returns None when nothing was interrupted, else whether it had committed.
+    """
+    if not keystore.rotation_in_flight(name):
+        return None
+    current = keystore.signer(name).keyid
+    committed = _latest_incoming(recorder, _TOPICS[name]) == current
+    keystore.settle(name, committed=committed)
+    return committed
+
+
+def _latest_incoming(recorder: ApplicationRecorder, topic: str) -> str | None:
+    """The incoming key id of the newest rotation with ``topic`` (read, not verified: ``verify``
+    checks every rotation; here it only decides which of our own key files to keep)."""
+    for stored in recorder.select_events(KEYS_AGGREGATE_ID, desc=True):
+        if stored.topic != topic:
+            continue
+        try:
+            payload = json.loads(base64.b64decode(json.loads(stored.state)["payload"]))
+            keyid = payload["state"]["incoming"]["keyid"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return keyid if isinstance(keyid, str) else None
+    return None

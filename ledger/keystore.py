@@ -132,6 +132,11 @@ class KeyStore:
             outgoing = self._load(name).public_key
             _write_public(self.public_directory / f"{LOG}.pem", public_key_pem(outgoing))
 
+    def rotation_in_flight(self, name: str) -> bool:
+        """True between ``activate`` and ``settle``: a rotation of ``name`` is committing (or
+        was interrupted, which the next rotation repairs)."""
+        return self._private_path(name, _PREVIOUS).exists()
+
     def key_path(self, name: str) -> Path:
         """The file of the current key of ``name``."""
         return self._private_path(name)

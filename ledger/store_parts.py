@@ -61,6 +61,7 @@ class SignedStoreParts:
             published=CheckpointFile.in_home(self.keystore.home),
             policy=self.policy,
             log_keys=lambda: self.keystore.log_keys().values(),
+            log_key_rotating=lambda: self.keystore.rotation_in_flight(LOG),
         )
 
     def _keyring(self) -> ReloadingKeyring:

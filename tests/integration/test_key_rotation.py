@@ -17,14 +17,15 @@ from eventsourcing.persistence import StoredEvent
 from api.composition import Ledger, open_ledger
 from api.settings import Settings
 from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
-from ledger.errors import StoreError
+from ledger.errors import KeyStoreError, StoreError
 from ledger.key_history import (
     EVENT_KEY_ROTATED,
     KEYS_AGGREGATE_ID,
     LOG_KEY_ROTATED,
     event_key_rotation,
+    log_key_rotation,
 )
-from ledger.key_rotation import rotate_key
+from ledger.key_rotation import repair_interrupted_rotation, rotate_key
 from ledger.keys import Signer, public_key_pem
 from ledger.keystore import EVENT_SIGNER, LOG
 from ledger.note import NoteVerifier, vkey_for
@@ -304,6 +305,60 @@ class KeyRotationContract:
             )
 
         assert ledger.keystore.event_signer().keyid == current.keyid
+
+    def test_a_rotation_interrupted_before_its_commit_is_undone_by_repair(
+        self, ledger: Ledger
+    ) -> None:
+        add_versions(ledger.application, "credit", 0)
+        outgoing = ledger.keystore.event_signer()
+        ledger.keystore.stage(EVENT_SIGNER)
+        ledger.keystore.activate(EVENT_SIGNER)  # ...and the process died before its commit
+
+        with pytest.raises(KeyStoreError, match="rotate-key --repair"):
+            rotate_key(ledger.recorder, ledger.keystore, EVENT_SIGNER)
+        repaired = repair_interrupted_rotation(ledger.recorder, ledger.keystore, EVENT_SIGNER)
+
+        assert repaired is False
+        assert ledger.keystore.event_signer().keyid == outgoing.keyid
+        rotate_key(ledger.recorder, ledger.keystore, EVENT_SIGNER)
+        add_versions(ledger.application, "after", 0)
+        assert verify_events(ledger).intact
+
+    def test_a_rotation_interrupted_after_its_commit_is_finished_by_repair(
+        self, ledger: Ledger
+    ) -> None:
+        add_versions(ledger.application, "credit", 0)
+        outgoing = ledger.keystore.event_signer()
+        incoming = ledger.keystore.stage(EVENT_SIGNER)
+        ledger.recorder.insert_events([event_key_rotation(1, outgoing, incoming)])
+        # ...and the process died before dropping the outgoing key file.
+
+        repaired = repair_interrupted_rotation(ledger.recorder, ledger.keystore, EVENT_SIGNER)
+
+        assert repaired is True
+        assert ledger.keystore.event_signer().keyid == incoming.keyid
+        assert not ledger.keystore.rotation_in_flight(EVENT_SIGNER)
+        add_versions(ledger.application, "after", 0)
+        assert verify_events(ledger).intact
+
+    def test_a_checkpoint_waits_while_a_log_key_rotation_is_committing(
+        self, ledger: Ledger
+    ) -> None:
+        add_versions(ledger.application, "credit", 0)
+        before = ledger.checkpointer.cut()
+        outgoing = ledger.keystore.log_signer()
+        incoming = ledger.keystore.stage(LOG)
+        ledger.recorder.insert_events([log_key_rotation(1, outgoing, incoming)])
+
+        deferred = ledger.checkpointer.cut()  # the rotation has not settled its key files yet
+        ledger.keystore.settle(LOG, committed=True)
+        signed = ledger.checkpointer.cut()
+
+        assert deferred == before
+        assert signed is not None
+        assert before is not None
+        assert signed.size == before.size + 1
+        assert verify_log(ledger) == []
 
 
 class TestKeyRotationOnSQLite(KeyRotationContract):
