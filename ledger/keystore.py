@@ -25,6 +25,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ledger.durable_files import make_private_directory
 from ledger.errors import KeyStoreError
 from ledger.keys import Keyring, Signer, keyid_of, public_key_from_pem, public_key_pem
 
@@ -190,6 +191,7 @@ class KeyStore:
 
     def _write_new_files(self, name: str, *, staged: bool) -> Signer:
         signer = Signer.generate()
+        make_private_directory(self.home)  # GOVLEDGER_HOME is 0700 whatever the umask
         self.public_directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
         # Public keys are public; only the owner may add one, whatever the umask.

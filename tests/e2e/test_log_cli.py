@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Callable
@@ -225,3 +227,29 @@ def test_verify_proof_needs_no_database_and_reports_missing_files(tmp_path: Path
     outcome = cli.run("verify-proof", "--proof", missing, "--vkey", missing, "--entry", missing)
 
     assert_one_line_error(outcome, "cannot read", "missing")
+
+
+def test_finding_14_home_log_and_checkpoint_have_explicit_modes_under_umask_000(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Finding 14: GOVLEDGER_HOME, log/ and checkpoint.txt followed the umask."""
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home", database_url=sqlite_url)
+
+    for args in (["init"], ["checkpoint"]):
+        completed = subprocess.run(
+            [str(GOVLEDGER), *args],
+            cwd=cli.cwd,
+            env=cli.environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            preexec_fn=lambda: os.umask(0),
+        )
+        assert completed.returncode == 0, completed.stderr
+
+    modes = {
+        path: stat.S_IMODE((cli.home / path).stat().st_mode)
+        for path in ("", "keys", "log", "log/checkpoint.txt")
+    }
+    assert modes == {"": 0o700, "keys": 0o700, "log": 0o700, "log/checkpoint.txt": 0o644}
