@@ -16,6 +16,7 @@ from api.demo import run_demo
 from api.files import read_text
 from api.settings import Settings
 from ledger import key_rotation
+from ledger.errors import StoreError
 from ledger.keystore import EVENT_SIGNER, LOG
 from ledger.tree_verification import TreeReport, verify_tree
 from ledger.verification import Report, verify_store
@@ -73,7 +74,8 @@ def verify(settings: Settings, arguments: argparse.Namespace) -> int:
     trusted = [read_text(path) for path in getattr(arguments, "checkpoint", None) or []]
     ledger = open_ledger(settings)
     try:
-        published = published_checkpoint(settings).read()
+        # Read before the stored checkpoints: each published one must be among them by then.
+        published, unreadable = _published(settings)
         history = ledger.key_history()  # each key trusted only within its window
         events = verify_store(ledger.log, history)
         notes = [*trusted, *([published] if published else [])]
@@ -84,6 +86,7 @@ def verify(settings: Settings, arguments: argparse.Namespace) -> int:
             published=notes,
         )
         tree.problems.extend(ledger.checkpoint_key_problems(history, notes))
+        tree.problems[:0] = unreadable
     finally:
         ledger.close()
     if getattr(arguments, "json", False):
@@ -137,6 +140,14 @@ def _repair_rotations(settings: Settings) -> int:
         ledger.close()
     print("no rotation is in flight")
     return EXIT_OK
+
+
+def _published(settings: Settings) -> tuple[str | None, list[str]]:
+    """The published checkpoint; one that cannot be read is a problem to report, not an error."""
+    try:
+        return published_checkpoint(settings).read(), []
+    except StoreError as exc:
+        return None, [f"published checkpoint: {exc}"]
 
 
 def _report_document(events: Report, tree: TreeReport) -> dict[str, object]:

@@ -180,6 +180,19 @@ class LogCliContract:
             "proof.tlog",
         ]
 
+    def test_verify_reports_an_unreadable_published_checkpoint_and_does_not_raise(
+        self, cli: Cli
+    ) -> None:
+        """Finding 6: verify never raises; a published copy that is not text is a problem."""
+        cli.ok("demo")
+        (cli.home / "log" / "checkpoint.txt").write_bytes(b"\xff\xfe not a note\n")
+
+        outcome = cli.run("verify")
+
+        assert outcome.status == 1, outcome
+        assert "Traceback" not in outcome.stdout + outcome.stderr
+        assert "log: published checkpoint: cannot read" in outcome.stdout
+
     # Finding 16: the daemon cuts on a timer what other processes appended while it idled.
 
     def test_finding_16_checkpoint_every_cuts_leaves_appended_by_another_process(
