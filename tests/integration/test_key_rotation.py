@@ -22,6 +22,7 @@ from ledger.key_history import (
     EVENT_KEY_ROTATED,
     KEYS_AGGREGATE_ID,
     LOG_KEY_ROTATED,
+    EventKeyRotated,
     event_key_rotation,
     log_key_rotation,
 )
@@ -359,6 +360,18 @@ class KeyRotationContract:
         assert before is not None
         assert signed.size == before.size + 1
         assert verify_log(ledger) == []
+
+    def test_the_application_reads_a_rotation_from_its_notification_log(
+        self, ledger: Ledger
+    ) -> None:
+        add_versions(ledger.application, "credit", 0)
+        new = rotate_key(ledger.recorder, ledger.keystore, EVENT_SIGNER)
+
+        notifications = ledger.application.notification_log.select(1, 10)
+        last = ledger.application.mapper.to_domain_event(notifications[-1])
+
+        assert isinstance(last, EventKeyRotated)
+        assert last.__dict__["incoming"]["keyid"] == new.keyid
 
 
 class TestKeyRotationOnSQLite(KeyRotationContract):
