@@ -93,7 +93,19 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler, offline=None)
         return sub
 
-    add("init", commands.init, "migrate the schema and create the service and log keys if missing")
+    init = add(
+        "init",
+        commands.init,
+        "migrate the schema and create the keys of a new ledger; on an initialised one, check "
+        "GOVLEDGER_HOME holds the keys that signed it",
+    )
+    init.add_argument(
+        "--owner-db",
+        metavar="URL",
+        help="PostgreSQL: migrate as this role, which owns the tables, and grant the service "
+        "role in GOVLEDGER_DATABASE_URL only SELECT and INSERT (default: one role does both; "
+        "leave the password out of URL and use PGPASSWORD or ~/.pgpass)",
+    )
     demo = add("demo", commands.demo, "record a few signed events, checkpoint, then verify")
     demo.add_argument("--json", action="store_true", help="print the verify report as JSON")
     verify = add("verify", commands.verify, "verify every signature, chain, leaf and checkpoint")

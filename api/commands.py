@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from api import migrations
-from api.composition import keystore_for, log_vkey, open_ledger, published_checkpoint
-from api.database import parse_database_url
+from api.composition import log_vkey, open_ledger, published_checkpoint
 from api.demo import run_demo
 from api.files import read_text
+from api.initialise import initialise
 from api.settings import Settings
 from ledger import key_rotation
 from ledger.errors import StoreError
@@ -26,29 +25,12 @@ __all__ = ["EXIT_INTEGRITY", "EXIT_OK", "EXIT_USAGE", "demo", "init", "rotate_ke
 EXIT_OK, EXIT_INTEGRITY, EXIT_USAGE = 0, 1, 2
 
 
-def init(settings: Settings, _: argparse.Namespace) -> int:
-    """Migrate the schema, create missing keys and publish the log's verifier key."""
-    database = parse_database_url(settings.database_url)
-    if database.engine == "sqlite" and database.sqlite_path is not None:
-        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    database.check_reachable(create=True)
-    keystore = keystore_for(settings)
-    created = keystore.create_missing()
-    keystore.event_signer()  # refuse a passphrase that does not open existing keys
-    keystore.log_signer()
-    vkey_path = keystore.public_directory / "log.vkey"
-    vkey_path.write_text(log_vkey(settings, keystore) + "\n", encoding="utf-8")
-    migrations.upgrade(database)
-    print(f"database {database.describe()} is at schema {migrations.head_revision()}")
-    ledger = open_ledger(settings)
-    try:
-        if ledger.application.bootstrap_admin(settings.admin):
-            print(f"registered principal {settings.admin!r} as the first admin")
-    finally:
-        ledger.close()
-    for keyid in created:
-        print(f"created key {keyid}")
-    print(f"keys in {keystore.directory} (public keys and {vkey_path.name} in {vkey_path.parent})")
+def init(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Migrate the schema, grant the service role, create keys only for an empty ledger.
+
+    See ``api.initialise``: on a populated ledger it creates no key and registers nobody.
+    """
+    initialise(settings, getattr(arguments, "owner_db", None))
     return EXIT_OK
 
 

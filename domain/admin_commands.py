@@ -20,12 +20,20 @@ class AdminCommands(GovernanceService):
     """Commands of the admin role."""
 
     def bootstrap_admin(self, name: str) -> bool:
-        """Register ``name`` as the first admin unless it exists; return True if it was created."""
+        """Register ``name`` as the first admin, only on an empty ledger; True if registered.
+
+        This is the one registration nobody authorises, so it happens only while the ledger
+        holds no event at all. On any other ledger it registers nobody and returns False:
+        later principals are registered by an admin (``register_principal``), which is
+        authorised and recorded like every command.
+        """
+        if self.recorder.max_notification_id() is not None:
+            return False
         try:
             principal = Principal(name=name, roles=[Role.ADMIN], actor=SYSTEM_ACTOR)
             self._register(principal, f"principal {name!r}")
         except DuplicateError:
-            return False
+            return False  # a concurrent init registered the first admin a moment ago
         return True
 
     def register_principal(self, *, actor: str, name: str, roles: list[Role]) -> UUID:

@@ -1,9 +1,12 @@
 """Signed event store on PostgreSQL, the production system of record.
 
-The library inserts events after ``LOCK TABLE ... IN EXCLUSIVE MODE``; this recorder seals the
-batch and writes the leaf rows right there, under that lock and in the same transaction, so the
-leaf index is dense and its order is the commit order. The library's database-function insert
-path skips that lock, so it is refused.
+The library serialises writers with ``LOCK TABLE ... IN EXCLUSIVE MODE``, which needs UPDATE,
+DELETE or TRUNCATE on the table: more than a least-privilege service role (SELECT and INSERT
+only) holds. Every ledger writer here takes a transaction-scoped advisory lock instead, which
+any role may take and which serialises the writers just the same. This recorder seals the batch
+and writes the leaf rows under that lock and in the same transaction, so the leaf index is dense
+and its order is the commit order. The library's database-function insert path skips the lock,
+so it is refused.
 """
 
 from __future__ import annotations
@@ -27,13 +30,23 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.checkpointer import cut_checkpoint_if_due
 from ledger.log_entries import LogEntry
-from ledger.schema import CHECKPOINTS_TABLE, EVENTS_TABLE, LEAVES_TABLE
+from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
 from ledger.sealing import SealedEvent
 from ledger.signed_event import envelope_digest
 from ledger.store_parts import SignedStoreParts
 from ledger.tree_store import TreeStore
 
-__all__ = ["SignedPostgresApplicationRecorder", "SignedPostgresFactory"]
+__all__ = [
+    "APPEND_LOCK",
+    "CHECKPOINT_LOCK",
+    "SignedPostgresApplicationRecorder",
+    "SignedPostgresFactory",
+]
+
+# Advisory lock keys (bigint): one for the writers of events and leaves, one for checkpoint
+# cutters, so a checkpoint never stalls an append. Spelled from ASCII so they read in pg_locks.
+APPEND_LOCK = int.from_bytes(b"gl:event", "big")
+CHECKPOINT_LOCK = int.from_bytes(b"gl:check", "big")
 
 
 class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -68,6 +81,11 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "unnest(%s::uuid[], %s::bigint[], %s::bytea[]) "
             "WITH ORDINALITY AS batch(id, version, hash, position)"
         ).format(schema=schema, leaves=Identifier(LEAVES_TABLE))
+        # lock_timeout bounds the wait for the advisory lock too (0, the default: no bound).
+        self._lock_statements = [
+            SQL("SET LOCAL lock_timeout = '{}s'").format(datastore.lock_timeout),
+            SQL("SELECT pg_advisory_xact_lock({})").format(APPEND_LOCK),
+        ]
         self._insert_leaf = SQL(
             "INSERT INTO {schema}.{leaves} "
             "(leaf_index, originator_id, originator_version, leaf_hash) "
@@ -101,12 +119,19 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
     def _checkpoint_transaction(self) -> Iterator[Cursor[Any]]:
         with self.datastore.get_connection() as conn, conn.transaction():
             curs = conn.cursor(row_factory=tuple_row)
-            curs.execute(
-                SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(
-                    Identifier(self.datastore.schema), Identifier(CHECKPOINTS_TABLE)
-                )
-            )
+            # One checkpoint cutter at a time; appends go on (they take APPEND_LOCK).
+            curs.execute(SQL("SELECT pg_advisory_xact_lock({})").format(CHECKPOINT_LOCK))
             yield curs
+
+    def _lock_table(self, curs: Cursor[DictRow]) -> None:
+        """Serialise the writers of events and leaves until this transaction ends.
+
+        Replaces the library's ``LOCK TABLE ... IN EXCLUSIVE MODE`` (see the module docstring):
+        the next writer waits for this transaction to commit, so notification ids and leaf
+        indexes are handed out in commit order and readers never pass a gap filled later.
+        """
+        for statement in self._lock_statements:
+            curs.execute(statement, prepare=True)
 
     def _insert_stored_events(
         self,

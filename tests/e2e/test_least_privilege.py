@@ -1,0 +1,173 @@
+"""Finding 12: least privilege on PostgreSQL.
+
+``govledger init --owner-db OWNER_URL`` migrates as the owner and grants the service role of
+``GOVLEDGER_DATABASE_URL`` only what it needs. That role then runs every command (appends,
+checkpoints, proofs, verify) yet cannot change history: it owns nothing, so it cannot disable
+or drop the append-only triggers or replace their function, and it holds no UPDATE, DELETE or
+TRUNCATE privilege. Each test creates its own login role and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import errors, sql
+
+from api.database import parse_database_url
+from tests.e2e.conftest import Cli, assert_one_line_error
+
+TABLES = ("ledger_events", "ledger_leaves", "ledger_tree_nodes", "ledger_checkpoints")
+
+
+def _as_role(database_url: str, role: str) -> str:
+    """``database_url`` with its user replaced by ``role`` (trust or .pgpass authenticates)."""
+    database = parse_database_url(database_url)
+    return f"postgresql://{role}@{database.host}:{database.port}/{database.name}"
+
+
+@pytest.fixture
+def service_role(postgres_admin_url: str, postgres_url: str) -> Iterator[str]:
+    """A fresh login role with no privileges, dropped with everything granted to it."""
+    name = f"govledger_service_{uuid.uuid4().hex[:12]}"
+    role = sql.Identifier(name)
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+    yield name
+    with psycopg.connect(postgres_url, autocommit=True) as owner:
+        owner.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (name,)
+        )
+        owner.execute(sql.SQL("DROP OWNED BY {}").format(role))
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP ROLE {}").format(role))
+
+
+@pytest.fixture
+def service_url(postgres_url: str, service_role: str) -> str:
+    return _as_role(postgres_url, service_role)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, service_url: str) -> Cli:
+    """The operator's command line, configured with the service role only."""
+    return Cli(cwd=tmp_path, home=tmp_path / "home", database_url=service_url)
+
+
+def _counts(url: str) -> dict[str, int]:
+    with psycopg.connect(url, autocommit=True) as connection:
+        return {
+            table: connection.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            ).fetchone()[0]  # type: ignore[index]
+            for table in TABLES
+        }
+
+
+def test_finding_12_the_service_role_runs_every_command_after_init_as_owner(
+    cli: Cli, postgres_url: str, service_role: str, tmp_path: Path
+) -> None:
+    """Finding 12: appends, checkpoints, proofs and verify need only the granted privileges."""
+    init = cli.ok("init", "--owner-db", postgres_url)
+    assert f"granted {service_role!r}" in init.stdout, init
+
+    cli.ok("demo")
+    cli.ok("demo")
+    cli.ok("checkpoint")
+    cli.ok("proof", "--leaf", "1", "--out", str(tmp_path / "proof"))
+    verify = cli.ok("verify")
+
+    assert verify.stdout.startswith("ledger intact: 5 events"), verify
+    with psycopg.connect(postgres_url, autocommit=True) as owner:
+        owned = owner.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
+            "WHERE r.rolname = %s UNION ALL "
+            "SELECT p.proname FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
+            "WHERE r.rolname = %s",
+            (service_role, service_role),
+        ).fetchall()
+    assert owned == []
+
+
+def _history_rewrites() -> list[str]:
+    per_table = [
+        statement
+        for table, column in zip(TABLES, ("topic", "leaf_hash", "hash", "note"), strict=True)
+        for statement in (
+            f"UPDATE {table} SET {column} = {column}",
+            f"DELETE FROM {table}",
+            f"TRUNCATE {table}",
+            f"ALTER TABLE {table} DISABLE TRIGGER ALL",
+            f"ALTER TABLE {table} DISABLE TRIGGER {table}_refuse_change",
+            f"DROP TRIGGER {table}_refuse_change ON {table}",
+            f"ALTER TABLE {table} OWNER TO CURRENT_USER",
+            f"CREATE TRIGGER allow_all BEFORE UPDATE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION govledger_refuse_change()",
+        )
+    ]
+    return [
+        *per_table,
+        "CREATE OR REPLACE FUNCTION govledger_refuse_change() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        "DROP FUNCTION govledger_refuse_change() CASCADE",
+        "SET session_replication_role = replica",
+    ]
+
+
+def test_finding_12_the_service_role_cannot_rewrite_history(
+    cli: Cli, postgres_url: str, service_url: str
+) -> None:
+    """Finding 12: every way around the append-only triggers is a permission error."""
+    cli.ok("init", "--owner-db", postgres_url)
+    cli.ok("demo")
+    before = _counts(postgres_url)
+
+    allowed = []
+    for statement in _history_rewrites():
+        with psycopg.connect(service_url, autocommit=True) as service:
+            try:
+                service.execute(statement)
+            except errors.InsufficientPrivilege:
+                continue
+            except psycopg.Error as other:
+                allowed.append(f"{statement}: {type(other).__name__}: {other}")
+            else:
+                allowed.append(f"{statement}: accepted")
+
+    assert allowed == []
+    assert _counts(postgres_url) == before
+
+
+def test_a_single_role_set_up_says_the_service_role_owns_the_tables(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Without --owner-db the one role owns the tables: init works and says what that means."""
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home", database_url=postgres_url)
+
+    init = cli.ok("init")
+
+    assert "single-role set-up" in init.stdout, init
+    assert "--owner-db" in init.stdout, init
+
+
+def test_owner_db_naming_another_database_is_refused_in_one_line(
+    cli: Cli, postgres_url: str
+) -> None:
+    other = postgres_url.rsplit("/", 1)[0] + "/postgres"
+
+    outcome = cli.run("init", "--owner-db", other)
+
+    assert_one_line_error(outcome, "--owner-db", "same database")
+    assert not (cli.home / "keys").exists()
+
+
+def test_owner_db_on_sqlite_is_refused_in_one_line(tmp_path: Path, postgres_url: str) -> None:
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home", database_url="sqlite:///ledger.db")
+
+    outcome = cli.run("init", "--owner-db", postgres_url)
+
+    assert_one_line_error(outcome, "--owner-db", "PostgreSQL")
+    assert not (tmp_path / "ledger.db").exists()
