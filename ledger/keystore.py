@@ -99,7 +99,10 @@ class KeyStore:
 
         The current key stays in force until the rotation event is sealed (``activate``).
         """
-        self._load(name)  # refuse to rotate a key we cannot read
+        outgoing = self._load(name)  # refuse to rotate a key we cannot read
+        published = self._published_path(name, outgoing)
+        if not published.exists():  # a home made before every log key was kept by its id
+            self._publish(published, outgoing)
         return self._write_new(name, staged=True)
 
     def staged(self, name: str) -> Signer:
@@ -178,6 +181,15 @@ class KeyStore:
                 raise KeyStoreError(f"published key {path} is unusable: {exc}") from None
         return keys
 
+    def _published_path(self, name: str, signer: Signer) -> Path:
+        return self.public_directory / f"{name}-{signer.keyid.removeprefix('sha256:')[:16]}.pem"
+
+    def _publish(self, path: Path, signer: Signer) -> None:
+        try:
+            _write_public(path, public_key_pem(signer.public_key))
+        except OSError as exc:
+            raise KeyStoreError(f"cannot publish key {path}: {exc.strerror}") from None
+
     def _private_path(self, name: str, kind: str = "") -> Path:
         return self.directory / f"{name}{kind}.key"
 
@@ -197,9 +209,7 @@ class KeyStore:
         # Public keys are public; only the owner may add one, whatever the umask.
         os.chmod(self.public_directory, 0o755)  # noqa: S103
         pem = public_key_pem(signer.public_key)
-        _write_public(
-            self.public_directory / f"{name}-{signer.keyid.removeprefix('sha256:')[:16]}.pem", pem
-        )
+        _write_public(self._published_path(name, signer), pem)
         if name == LOG and not staged:
             _write_public(self.public_directory / f"{LOG}.pem", pem)
         private = self._private_path(name, _NEXT if staged else "")

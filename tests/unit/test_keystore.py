@@ -238,6 +238,18 @@ def test_a_log_key_rotation_keeps_every_log_public_key_published(keystore: KeySt
     assert set(keystore.log_keys()) == {old, new}
 
 
+def test_a_log_key_rotation_in_a_home_made_before_log_keys_had_ids_keeps_the_old_one(
+    keystore: KeyStore,
+) -> None:
+    old = keystore.log_signer().keyid
+    for path in keystore.public_directory.glob("log-*.pem"):
+        path.unlink()  # the layout before this change: only log.pem
+
+    new = rotate_files(keystore, LOG).keyid
+
+    assert set(keystore.log_keys()) == {old, new}
+
+
 def test_a_log_key_rotation_that_did_not_commit_restores_the_published_log_key(
     keystore: KeyStore,
 ) -> None:
