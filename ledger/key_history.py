@@ -225,11 +225,14 @@ class KeyHistory:
         return None
 
     def _rotate_log_key(self, leaf_index: int, rotation: Rotation) -> str | None:
+        if not self._log_keys:
+            return None  # built without the log keys: only event-key windows are checked
         current = self._log_windows[-1][1] if self._log_windows else rotation.outgoing
         outgoing_key = self._log_keys.get(rotation.outgoing)
         if rotation.outgoing != current or outgoing_key is None:
             return (
-                f"rotation retires log key {rotation.outgoing}, but the key in force is {current}"
+                f"rotation retires log key {rotation.outgoing}, which is not the published "
+                f"log key in force ({current})"
             )
         incoming = rotation.incoming_keyid
         if incoming not in self._log_keys or incoming in {k for _, k in self._log_windows}:

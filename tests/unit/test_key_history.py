@@ -192,3 +192,24 @@ def test_a_rotation_names_the_incoming_public_key_in_raw_base64() -> None:
     assert parse_rotation(LOG_KEY_ROTATED, {**state, "endorsement": "AA=="}).incoming_keyid == (
         incoming.keyid
     )
+
+
+def test_a_history_built_from_event_keys_alone_leaves_log_rotations_unchecked() -> None:
+    event_key, old_log, new_log = Signer.generate(), Signer.generate(), Signer.generate()
+    history = KeyHistory(Keyring([event_key.public_key]), {})
+    rotation = log_key_rotation(1, old_log, new_log)
+
+    assert history.signer_problem(event_key.keyid, 0) is None
+    assert history.observe(0, rotation, state_of(rotation)) is None
+    assert history.signer_problem(event_key.keyid, 1) is None
+
+
+def test_a_log_rotation_retiring_an_unpublished_log_key_is_a_problem() -> None:
+    stranger, new_log = Signer.generate(), Signer.generate()
+    history = history_of([Signer.generate()], [Signer.generate(), new_log])
+    rotation = log_key_rotation(1, stranger, new_log)
+
+    problem = history.observe(2, rotation, state_of(rotation))
+
+    assert problem is not None
+    assert problem.startswith(f"rotation retires log key {stranger.keyid}, which is not")
