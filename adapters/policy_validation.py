@@ -1,8 +1,9 @@
 """Validation of a policy document against ``domain/policy.schema.json`` (JSON Schema 2020-12).
 
-The schema says what each field may hold; the rules between fields that a schema cannot say
-(``psi_warn`` below ``psi_drift``) are checked here after it. Every problem is reported with the
-JSON path of the value and what the value should be.
+The schema is a first pass that says what each field may hold, in the words of its descriptions;
+the domain's own invariants (``domain.policy_rules``: approvers for every tier, ordered approvals
+and PSI levels, Prod gates that stay on) follow it, the same checks the application applies to
+any client. Every problem is reported with the JSON path of the value and what it should be.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from domain.policy import Policy
+from domain.policy_rules import policy_problems
 
 __all__ = ["PolicyDocumentError", "policy_schema", "validate_policy_document"]
 
@@ -39,14 +41,9 @@ def validate_policy_document(document: Mapping[str, Any]) -> Policy:
     errors = sorted(_validator().iter_errors(document), key=_error_order)
     if errors:
         raise PolicyDocumentError(_describe(error) for error in errors)
-    monitoring = document["monitoring"]
-    if monitoring["psi_warn"] >= monitoring["psi_drift"]:
-        raise PolicyDocumentError(
-            [
-                f"monitoring.psi_warn: {monitoring['psi_warn']} is not below monitoring.psi_drift "
-                f"({monitoring['psi_drift']}); lower psi_warn or raise psi_drift"
-            ]
-        )
+    problems = policy_problems(document)
+    if problems:
+        raise PolicyDocumentError(problems)
     return Policy.from_document(document)
 
 

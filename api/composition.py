@@ -22,7 +22,14 @@ from ledger.publication import CheckpointFile
 from ledger.sqlite import SignedSQLiteApplicationRecorder
 from ledger.tree_store import TreeStore
 
-__all__ = ["Ledger", "keystore_for", "log_vkey", "open_ledger", "published_checkpoint"]
+__all__ = [
+    "Ledger",
+    "keystore_for",
+    "log_vkey",
+    "open_ledger",
+    "published_checkpoint",
+    "service_keyids",
+]
 
 SignedRecorder = SignedSQLiteApplicationRecorder | SignedPostgresApplicationRecorder
 
@@ -123,12 +130,20 @@ def open_ledger(settings: Settings) -> Ledger:
     if current != head:
         state = "not initialised" if current is None else f"at schema {current}, not {head}"
         raise ConfigurationError(f"database {database.describe()} is {state}: run `govledger init`")
+    keystore = keystore_for(settings)
     application = GovernanceApplication(
-        env=database.persistence_env(settings), signatures=Ed25519SignatureVerifier()
+        env=database.persistence_env(settings),
+        signatures=Ed25519SignatureVerifier(),
+        service_keyids=lambda: service_keyids(keystore),
     )
     return Ledger(
         settings=settings,
         database=database,
-        keystore=keystore_for(settings),
+        keystore=keystore,
         application=application,
     )
+
+
+def service_keyids(keystore: KeyStore) -> set[str]:
+    """The key ids of the ledger's own keys, current and retired: never a person's key."""
+    return set(keystore.event_keyring().keys) | set(keystore.log_keys())

@@ -6,12 +6,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from domain.errors import DuplicateError
+from domain.errors import DuplicateError, InvalidArgumentError
 from domain.model import Model
 from domain.model_version import ModelVersion
 from domain.roles import Command
 from domain.service import GovernanceService
 from domain.statements import Statement
+from domain.values import (
+    check_name,
+    check_numbers,
+    check_seed,
+    check_text,
+    check_texts,
+    json_object,
+    json_value,
+)
 from domain.vocabulary import Outcome, RiskTier, check_digest, check_digests, parse
 
 __all__ = ["DevelopmentCommands"]
@@ -31,15 +40,27 @@ class DevelopmentCommands(GovernanceService):
         risk_tier: str,
         owner: str = "",
     ) -> UUID:
-        """Register a model in the inventory under a unique name; return its id."""
-        with self._command(actor, Command.REGISTER_MODEL):
+        """Register a model in the inventory under a unique name; return its id.
+
+        Its owner, the actor unless named, must be a registered principal.
+        """
+        with self._command(
+            actor,
+            Command.REGISTER_MODEL,
+            purpose=purpose,
+            intended_use=intended_use,
+            restrictions=list(restrictions),
+        ):
+            check_name(name, "model name")
+            check_texts(restrictions, "restriction")
             tier = parse(RiskTier, risk_tier, "risk tier")
+            responsible = self.get_principal(owner or actor).name
         model = Model(
             name=name,
             purpose=purpose,
             intended_use=intended_use,
             restrictions=list(restrictions),
-            owner=owner or actor,
+            owner=responsible,
             risk_tier=tier.value,
             actor=actor,
         )
@@ -66,18 +87,27 @@ class DevelopmentCommands(GovernanceService):
         derived_from: UUID | None = None,
     ) -> UUID:
         """Record a trained version of a model, with its lineage; return its id."""
-        self._authorize(actor, Command.TRAIN_MODEL_VERSION)
-        check_digest(artifact_digest, "artifact digest")
-        model = self._model_to_train(model_id, derived_from)
+        with self._command(
+            actor,
+            Command.TRAIN_MODEL_VERSION,
+            dataset_versions=list(dataset_versions),
+            training_spec=training_spec,
+            code_version=code_version,
+            environment=environment,
+        ):
+            check_training(training_spec, code_version, environment)
+            check_digest(artifact_digest, "artifact digest")
+            measured = check_numbers(metrics, "metric")
+            model = self._model_to_train(model_id, derived_from)
         version = ModelVersion(
             model_id=model.id,
             number=model.next_version_number,
-            dataset_versions=[v if isinstance(v, str) else dict(v) for v in dataset_versions],
-            training_spec=dict(training_spec),
+            dataset_versions=[json_value(v, "dataset version") for v in dataset_versions],
+            training_spec=json_object(training_spec, "training spec"),
             code_version=code_version,
             environment=dict(environment),
             artifact_digest=artifact_digest,
-            metrics={name: float(value) for name, value in metrics.items()},
+            metrics=measured,
             derived_from="" if derived_from is None else str(derived_from),
             actor=actor,
         )
@@ -123,6 +153,7 @@ class DevelopmentCommands(GovernanceService):
             evidence = check_digests(evidence_digests, "evidence digest")
             version = self.get_model_version(version_id)
             version.check_may_conclude_validation(actor)
+            trained = (version.created_on, "the version was trained")
             statement = Statement(
                 action="conclude_validation",
                 subject=str(version.id),
@@ -132,7 +163,9 @@ class DevelopmentCommands(GovernanceService):
                 signed_at=signed_at,
                 outcome=conclusion.value,
             )
-            encoded = self._verify_signed(actor, statement, signature=signature, keyid=keyid)
+            encoded = self._verify_signed(
+                actor, statement, signature=signature, keyid=keyid, not_before=[trained]
+            )
         version.conclude_validation(
             outcome=conclusion.value,
             evidence_digests=evidence,
@@ -142,3 +175,23 @@ class DevelopmentCommands(GovernanceService):
             actor=actor,
         )
         self.save(version)
+
+
+def check_training(
+    training_spec: Mapping[str, object], code_version: str, environment: Mapping[str, object]
+) -> None:
+    """Refuse a training record the rules do not accept: a spec's ``seed`` out of range, an
+    empty code version, an environment that is not names to texts. (``_command`` has checked
+    that each is recordable JSON.)"""
+    if not isinstance(training_spec, Mapping):
+        raise InvalidArgumentError(f"training spec {training_spec!r} is not a mapping")
+    if "seed" in training_spec:
+        check_seed(training_spec["seed"], "training spec seed")
+    if not isinstance(code_version, str) or not code_version.strip():
+        raise InvalidArgumentError(
+            f"code version {code_version!r} is empty: give the commit the artifact was built from"
+        )
+    if not isinstance(environment, Mapping):
+        raise InvalidArgumentError(f"environment {environment!r} is not a mapping")
+    for name, value in environment.items():
+        check_text(value, f"environment {name}")

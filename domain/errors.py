@@ -3,8 +3,9 @@
 DomainError
 ├── NotFoundError               the command names an aggregate that does not exist
 ├── DuplicateError              the command would register something that already exists
-├── InvalidArgumentError        a value is outside the vocabulary (a tier, a digest...)
+├── InvalidArgumentError        a value is malformed or outside the vocabulary (a tier, a digest...)
 ├── PortError                   a port (trainer, scorer, explainer) answered outside its contract
+├── NotConfiguredError          the application was built without a port the command needs
 └── RuleError                   a governance rule refused the command; a CommandRefused records it
     ├── NotAuthorizedError          the actor lacks a role the command needs
     ├── SegregationOfDutiesError    the actor already plays a conflicting part for the version
@@ -24,6 +25,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidStateError",
     "NotAuthorizedError",
+    "NotConfiguredError",
     "NotFoundError",
     "PortError",
     "RuleError",
@@ -45,11 +47,19 @@ class DuplicateError(DomainError):
 
 
 class InvalidArgumentError(DomainError):
-    """A command's argument is outside the governance vocabulary."""
+    """A command's argument is malformed, cannot be recorded, or is outside the vocabulary."""
 
 
 class PortError(DomainError):
     """A port answered outside its contract: the adapter behind it is at fault, not the actor."""
+
+
+class NotConfiguredError(DomainError):
+    """The application was built without a port the command needs.
+
+    The operator's configuration is at fault, not the actor: the command is refused but no
+    ``CommandRefused`` is recorded, as for a ``PortError``.
+    """
 
 
 class RuleError(DomainError):

@@ -10,13 +10,14 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidArgumentError
+from domain.values import check_number
 
 __all__ = ["Explanation", "check_fidelity"]
 
 
 def check_fidelity(fidelity: float) -> float:
     """``fidelity`` as a float if it lies in [0, 1], else InvalidArgumentError."""
-    value = float(fidelity)
+    value = check_number(fidelity, "fidelity")
     if not 0.0 <= value <= 1.0:
         raise InvalidArgumentError(f"fidelity {fidelity!r} is outside [0, 1]")
     return value
@@ -44,5 +45,5 @@ class Explanation(Aggregate):
         self.parameters = dict(parameters)
         self.seed = seed
         self.weights_digest = weights_digest
-        self.fidelity = fidelity
+        self.fidelity = float(fidelity)  # declared float: canonical JSON stores 1.0 as 1
         self.recorded_by = actor

@@ -7,9 +7,8 @@ digest, is scored and explained, and the weights are stored as RFC 8785 JSON by 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 from uuid import UUID
 
 from domain.development_commands import DevelopmentCommands
@@ -18,6 +17,7 @@ from domain.explanation import Explanation, check_fidelity
 from domain.policy import canonical_policy_bytes
 from domain.roles import Command
 from domain.service import required
+from domain.values import check_json, check_number, check_seed, json_object
 from domain.vocabulary import check_digest
 
 __all__ = ["PREDICTED_SCORE", "ExplanationCommands"]
@@ -42,9 +42,16 @@ class ExplanationCommands(DevelopmentCommands):
         fidelity: float,
     ) -> UUID:
         """Record the explanation of one prediction of a version; return its id."""
-        with self._command(actor, Command.RECORD_EXPLANATION):
+        with self._command(
+            actor,
+            Command.RECORD_EXPLANATION,
+            prediction_ref=prediction_ref,
+            method=method,
+            parameters=parameters,
+        ):
             if not prediction_ref or not method:
                 raise InvalidArgumentError("an explanation names its prediction and its method")
+            check_seed(seed, "explanation seed")
             digest = check_digest(weights_digest, "weights digest")
             fit = check_fidelity(fidelity)
             version = self.get_model_version(version_id)
@@ -52,8 +59,8 @@ class ExplanationCommands(DevelopmentCommands):
             model_version_id=version.id,
             prediction_ref=prediction_ref,
             method=method,
-            parameters=dict(parameters),
-            seed=int(seed),
+            parameters=json_object(parameters, "explanation parameters"),
+            seed=seed,
             weights_digest=digest,
             fidelity=fit,
             actor=actor,
@@ -75,7 +82,10 @@ class ExplanationCommands(DevelopmentCommands):
         The score explained is recorded among the parameters, as ``PREDICTED_SCORE``.
         """
         needed_by = "explaining a prediction"
-        with self._command(actor, Command.RECORD_EXPLANATION):
+        with self._command(actor, Command.RECORD_EXPLANATION, prediction_ref=prediction_ref):
+            if not prediction_ref:
+                raise InvalidArgumentError("an explanation names its prediction")
+            check_seed(seed, "explanation seed")
             store = required(self.artifacts, argument="artifacts", needed_by=needed_by)
             scorer = required(self.scorer, argument="scorer", needed_by=needed_by)
             explainer = required(self.explainer, argument="explainer", needed_by=needed_by)
@@ -84,8 +94,8 @@ class ExplanationCommands(DevelopmentCommands):
                 store, version.artifact_digest, f"the artifact of version {version.number}"
             )
             scores = scorer.score(artifact, [row])
-            if len(scores) != 1:
-                raise PortError(f"the scorer gave {len(scores)} scores for one row")
+            if len(scores) != 1 or not _finite(scores[0]):
+                raise PortError(f"the scorer gave {scores!r} for one row, not one finite score")
             method, parameters, weights, fidelity = _explanation_parts(
                 explainer.explain(artifact, row, seed=seed)
             )
@@ -118,16 +128,34 @@ def _explanation_parts(
     fidelity = explained.get("fidelity")
     if (
         not isinstance(method, str)
+        or not method
         or not isinstance(parameters, Mapping)
+        or not _recordable(parameters)
         or not isinstance(weights, Mapping)
-        or not isinstance(fidelity, int | float)
-        or not all(
-            isinstance(name, str) and isinstance(w, int | float) and math.isfinite(w)
-            for name, w in weights.items()
-        )
+        or not _finite(fidelity)
+        or not all(isinstance(name, str) and _finite(w) for name, w in weights.items())
     ):
         raise PortError(
-            "the explainer must return a method (str), parameters (mapping), weights "
-            f"(feature name to finite number) and a fidelity (number); it returned {explained!r}"
+            "the explainer must return a method (str), parameters (mapping of JSON values), "
+            "weights (feature name to finite number) and a fidelity (number); "
+            f"it returned {explained!r}"
         )
     return method, dict(parameters), {n: float(w) for n, w in weights.items()}, float(fidelity)
+
+
+def _finite(value: object) -> TypeGuard[int | float]:
+    """True for a number the ledger records exactly (not a bool, NaN or infinity)."""
+    try:
+        check_number(value, "value")
+    except InvalidArgumentError:
+        return False
+    return True
+
+
+def _recordable(value: object) -> bool:
+    """True for a value the ledger records exactly."""
+    try:
+        check_json(value, "value")
+    except InvalidArgumentError:
+        return False
+    return True

@@ -11,6 +11,7 @@ from domain.errors import InvalidArgumentError
 from domain.finding import Finding
 from domain.roles import Command
 from domain.statements import Statement
+from domain.values import check_text
 from domain.vocabulary import FindingSource, Severity, check_digests, parse
 
 __all__ = ["FindingCommands"]
@@ -30,7 +31,9 @@ class FindingCommands(DevelopmentCommands):
         source: str = FindingSource.VALIDATION,
     ) -> UUID:
         """Raise a finding against a model version; return its id."""
-        with self._command(actor, Command.RAISE_FINDING):
+        with self._command(actor, Command.RAISE_FINDING, title=title):
+            if not check_text(title, "finding title").strip():
+                raise InvalidArgumentError("a finding has a title saying what is wrong")
             level = parse(Severity, severity, "severity")
             origin = parse(FindingSource, source, "finding source")
             _check_date(due)
@@ -53,7 +56,7 @@ class FindingCommands(DevelopmentCommands):
 
     def assign_finding(self, *, actor: str, finding_id: UUID, assignee: str) -> None:
         """Make a registered principal responsible for resolving a finding."""
-        with self._command(actor, Command.ASSIGN_FINDING):
+        with self._command(actor, Command.ASSIGN_FINDING, assignee=assignee):
             finding = self.get_finding(finding_id)
             finding.check_not_closed()
             self.get_principal(assignee)
@@ -64,7 +67,8 @@ class FindingCommands(DevelopmentCommands):
         self, *, actor: str, finding_id: UUID, description: str, evidence_digests: Sequence[str]
     ) -> None:
         """Record what was done to resolve a finding."""
-        with self._command(actor, Command.REMEDIATE_FINDING):
+        with self._command(actor, Command.REMEDIATE_FINDING, description=description):
+            check_text(description, "remediation description")
             evidence = check_digests(evidence_digests, "evidence digest")
             finding = self.get_finding(finding_id)
             finding.check_not_closed()
@@ -83,7 +87,8 @@ class FindingCommands(DevelopmentCommands):
         signed_at: str,
     ) -> None:
         """An independent approver accepts a finding's risk, signing it: it no longer blocks."""
-        with self._command(actor, Command.ACCEPT_RISK):
+        with self._command(actor, Command.ACCEPT_RISK, rationale=rationale):
+            check_text(rationale, "rationale")
             evidence = check_digests(evidence_digests, "evidence digest")
             finding = self.get_finding(finding_id)
             finding.check_may_accept_risk()
@@ -98,7 +103,13 @@ class FindingCommands(DevelopmentCommands):
                 signed_at=signed_at,
                 outcome="accepted",
             )
-            encoded = self._verify_signed(actor, statement, signature=signature, keyid=keyid)
+            encoded = self._verify_signed(
+                actor,
+                statement,
+                signature=signature,
+                keyid=keyid,
+                not_before=[(finding.created_on, "the finding was raised")],
+            )
         finding.accept_risk(
             rationale=rationale,
             evidence_digests=evidence,
@@ -121,7 +132,7 @@ class FindingCommands(DevelopmentCommands):
 def _check_date(due: str) -> None:
     try:
         date.fromisoformat(due)
-    except ValueError:
+    except (ValueError, TypeError):
         raise InvalidArgumentError(
             f"due date {due!r} is not an ISO date, e.g. 2025-03-31"
         ) from None

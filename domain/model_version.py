@@ -67,7 +67,8 @@ class ModelVersion(Aggregate):
         self.code_version = code_version
         self.training_environment = dict(environment)
         self.artifact_digest = artifact_digest
-        self.metrics = dict(metrics)
+        # Declared floats: canonical JSON may have stored 1.0 as 1.
+        self.metrics = {name: float(value) for name, value in metrics.items()}
         self.derived_from = derived_from
         self.developer = actor
         self.validator = ""

@@ -8,7 +8,7 @@ A monitor may override the policy's monitoring thresholds for its version (event
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidArgumentError
 from domain.policy import MonitoringThresholds
+from domain.policy_rules import threshold_problems
 
 __all__ = ["Monitor", "MonitorKind", "check_threshold_overrides", "check_window"]
 
@@ -32,12 +33,20 @@ class MonitorKind(StrEnum):
     KPI = "kpi"
 
 
-def check_threshold_overrides(overrides: Mapping[str, float]) -> dict[str, float]:
-    """The overrides as floats, or InvalidArgumentError naming a threshold the policy lacks."""
-    unknown = sorted(set(overrides) - _THRESHOLD_NAMES)
+def check_threshold_overrides(
+    overrides: Mapping[str, float], policy: MonitoringThresholds
+) -> dict[str, float]:
+    """The overrides as floats; InvalidArgumentError if one is not a threshold of the policy,
+    or if the thresholds in effect with them break the policy's invariants (ranges, order)."""
+    if not isinstance(overrides, Mapping):
+        raise InvalidArgumentError(f"thresholds {overrides!r} are not a mapping")
+    unknown = sorted(map(str, set(overrides) - _THRESHOLD_NAMES))
     if unknown:
         accepted = " | ".join(sorted(_THRESHOLD_NAMES))
         raise InvalidArgumentError(f"thresholds {unknown} are not among {accepted}")
+    problems = threshold_problems({**asdict(policy), **overrides})
+    if problems:
+        raise InvalidArgumentError("threshold overrides refused: " + "; ".join(problems))
     return {name: float(value) for name, value in overrides.items()}
 
 
@@ -62,7 +71,8 @@ class Monitor(Aggregate):
         self.model_version_id = model_version_id
         self.kind = kind
         self.environment = environment
-        self.thresholds = dict(thresholds)
+        # Declared floats: canonical JSON may have stored 1.0 as 1.
+        self.thresholds = {name: float(value) for name, value in thresholds.items()}
         self.registered_by = actor
         self.windows = 0
         self.last_metrics: dict[str, float] = {}
@@ -80,7 +90,7 @@ class Monitor(Aggregate):
     ) -> None:
         """The metrics of one window of the version's traffic, and the thresholds they breach."""
         self.windows += 1
-        self.last_metrics = dict(metrics)
+        self.last_metrics = {name: float(value) for name, value in metrics.items()}
         self.last_breaches = list(breaches)
 
     def effective_thresholds(self, policy: MonitoringThresholds) -> MonitoringThresholds:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from domain.errors import DuplicateError, InvalidArgumentError, InvalidStateError
+from domain.errors import DuplicateError, InvalidArgumentError, InvalidStateError, PortError
 from domain.monitor import Monitor, MonitorKind, check_threshold_overrides, check_window
 from domain.monitoring import breaches, feature_drifted
 from domain.monitoring_commands import MonitoringCommands
 from domain.policy import MonitoringThresholds
 from domain.roles import Command
+from domain.service import required
+from domain.values import check_number
 from domain.vocabulary import Environment, parse
 
 __all__ = ["MonitorCommands"]
@@ -35,7 +37,9 @@ class MonitorCommands(MonitoringCommands):
         with self._command(actor, Command.REGISTER_MONITOR):
             monitor_kind = parse(MonitorKind, kind, "monitor kind")
             target = parse(Environment, environment, "environment")
-            overrides = check_threshold_overrides(thresholds or {})
+            overrides = check_threshold_overrides(
+                thresholds or {}, self.current_policy().monitoring
+            )
             version = self.get_model_version(version_id)
             version.check_not_retired("be monitored")
         monitor = Monitor(
@@ -105,19 +109,19 @@ class MonitorCommands(MonitoringCommands):
         self, reference_rows: Rows, window_rows: Rows, thresholds: MonitoringThresholds
     ) -> dict[str, float]:
         """PSI and KS p-value per feature, and the share of features that drifted."""
-        if self.drift_detector is None:
-            raise InvalidStateError(
-                "evaluating a drift monitor needs a drift detector and none is configured: "
-                "construct the application with drift_detector=..."
-            )
+        detector = required(
+            self.drift_detector, argument="drift_detector", needed_by="a drift monitor"
+        )
         if not reference_rows or not window_rows:
             raise InvalidArgumentError("a drift window needs reference rows and window rows")
-        per_feature = self.drift_detector.drift(reference_rows, window_rows)
+        per_feature = detector.drift(reference_rows, window_rows)
         metrics: dict[str, float] = {}
         drifted = 0
         for feature, stats in sorted(per_feature.items()):
-            metrics[f"psi.{feature}"] = float(stats.psi)
-            metrics[f"ks_p_value.{feature}"] = float(stats.ks_p_value)
+            metrics[f"psi.{feature}"] = _port_number(stats.psi, f"PSI of {feature}")
+            metrics[f"ks_p_value.{feature}"] = _port_number(
+                stats.ks_p_value, f"KS p-value of {feature}"
+            )
             drifted += feature_drifted(stats.psi, stats.ks_p_value, thresholds)
         metrics["dataset_drift_share"] = drifted / len(per_feature) if per_feature else 0.0
         return metrics
@@ -126,15 +130,21 @@ class MonitorCommands(MonitoringCommands):
         self, predictions: Sequence[float], groups: Sequence[str]
     ) -> dict[str, float]:
         """The fairness assessor's metrics, the disparate impact ratio among them."""
-        if self.fairness_assessor is None:
-            raise InvalidStateError(
-                "evaluating a fairness monitor needs a fairness assessor and none is "
-                "configured: construct the application with fairness_assessor=..."
-            )
+        assessor = required(
+            self.fairness_assessor, argument="fairness_assessor", needed_by="a fairness monitor"
+        )
         if not predictions or len(predictions) != len(groups):
             raise InvalidArgumentError(
                 f"a fairness window needs one group per prediction: {len(predictions)} "
                 f"predictions, {len(groups)} groups"
             )
-        assessed = self.fairness_assessor.assess(predictions, groups)
-        return {name: float(value) for name, value in assessed.items()}
+        assessed = assessor.assess(predictions, groups)
+        return {name: _port_number(value, name) for name, value in assessed.items()}
+
+
+def _port_number(value: object, what: str) -> float:
+    """A port's number as a float; PortError if the ledger cannot record it."""
+    try:
+        return check_number(value, what)
+    except InvalidArgumentError as error:
+        raise PortError(f"the monitoring port answered outside its contract: {error}") from None

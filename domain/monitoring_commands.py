@@ -11,6 +11,7 @@ from domain.finding import Finding
 from domain.model_version import ModelVersion
 from domain.monitoring import breaches
 from domain.roles import Command
+from domain.values import check_numbers
 from domain.vocabulary import Environment, FindingSource, Severity, parse
 
 __all__ = ["MONITORING_FINDING_DUE", "MonitoringCommands"]
@@ -28,9 +29,9 @@ class MonitoringCommands(DevelopmentCommands):
         """Record a monitoring window; a breach in prod raises a high finding, whose id returns."""
         with self._command(actor, Command.RECORD_MONITORING_RESULT):
             target = parse(Environment, environment, "environment")
+            values = check_numbers(metrics, "metric")
             version = self.get_model_version(version_id)
             version.check_deployed_in(target.value)
-        values = {name: float(value) for name, value in metrics.items()}
         found = breaches(values, self.current_policy().monitoring)
         version.record_monitoring(
             environment=target.value, metrics=values, breaches=found, actor=actor

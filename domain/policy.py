@@ -1,8 +1,9 @@
 """The governance policy as data: approvers per risk tier, promotion gates, monitoring limits.
 
-A policy document is JSON (validated against ``policy.schema.json``, shipped beside this module,
-by an adapter before it reaches the domain) and is recorded in the ledger by the SHA-256 digest of
-its RFC 8785 (JCS) canonical form. The defaults are those of ``events.md``.
+A policy document is JSON, recorded in the ledger by the SHA-256 digest of its RFC 8785 (JCS)
+canonical form. ``Policy.from_document`` refuses a document that breaks the invariants of
+``domain.policy_rules``, whatever the client; ``policy.schema.json`` (shipped beside this module)
+describes the same shape for editors and the CLI. The defaults are those of ``events.md``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
+
+from domain.errors import InvalidArgumentError
+from domain.policy_rules import APPROVAL_TIERS, policy_problems
 
 __all__ = [
     "MonitoringThresholds",
@@ -146,17 +150,25 @@ class Policy:
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Policy:
-        """Build from a document already validated against the policy schema."""
-        gates = document["gates"]
+        """The policy of ``document``; InvalidArgumentError naming every broken invariant.
+
+        Numbers take their declared types: a threshold stored as ``1`` is the float ``1.0``.
+        """
+        problems = policy_problems(document)
+        if problems:
+            raise InvalidArgumentError("policy document refused: " + "; ".join(problems))
+        gates, monitoring = document["gates"], document["monitoring"]
         return cls(
-            version=str(document["version"]),
+            version=document["version"],
             digest=policy_digest(document),
-            approvals=MappingProxyType({str(k): int(v) for k, v in document["approvals"].items()}),
-            uat_requires_passed_validation=bool(gates["uat"]["requires_passed_validation"]),
-            prod_requires_passed_validation=bool(gates["prod"]["requires_passed_validation"]),
-            prod_requires_approval_of_artifact=bool(gates["prod"]["requires_approval_of_artifact"]),
+            approvals=MappingProxyType({t: int(document["approvals"][t]) for t in APPROVAL_TIERS}),
+            uat_requires_passed_validation=gates["uat"]["requires_passed_validation"],
+            prod_requires_passed_validation=gates["prod"]["requires_passed_validation"],
+            prod_requires_approval_of_artifact=gates["prod"]["requires_approval_of_artifact"],
             blocking_finding_severities=frozenset(gates["prod"]["blocking_finding_severities"]),
-            monitoring=MonitoringThresholds(**document["monitoring"]),
+            monitoring=MonitoringThresholds(
+                **{name: float(value) for name, value in monitoring.items()}
+            ),
         )
 
     def approvers_needed(self, risk_tier: str) -> int:

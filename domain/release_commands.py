@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from domain.development_commands import DevelopmentCommands
@@ -10,7 +11,7 @@ from domain.gates import check_promotion
 from domain.model_version import ModelVersion
 from domain.roles import Command
 from domain.statements import Statement
-from domain.vocabulary import Environment, check_digests, parse
+from domain.vocabulary import Environment, check_digest, check_digests, parse
 
 __all__ = ["ReleaseCommands"]
 
@@ -70,6 +71,7 @@ class ReleaseCommands(DevelopmentCommands):
         """Run ``artifact_digest`` of a version in ``environment``, through the policy's gates."""
         with self._command(actor, Command.DEPLOY):
             target = parse(Environment, environment, "environment")
+            check_digest(artifact_digest, "artifact digest")
             version = self.get_model_version(version_id)
             check_promotion(
                 version,
@@ -121,6 +123,7 @@ class ReleaseCommands(DevelopmentCommands):
     ) -> None:
         granted = command is Command.GRANT_APPROVAL
         with self._command(actor, command):
+            check_digest(artifact_digest, "artifact digest")
             evidence = check_digests(evidence_digests, "evidence digest")
             version = self.get_model_version(version_id)
             version.check_may_decide(actor, artifact_digest)
@@ -133,7 +136,9 @@ class ReleaseCommands(DevelopmentCommands):
                 signed_at=signed_at,
                 outcome="granted" if granted else "rejected",
             )
-            encoded = self._verify_signed(actor, statement, signature=signature, keyid=keyid)
+            encoded = self._verify_signed(
+                actor, statement, signature=signature, keyid=keyid, not_before=_decided_on(version)
+            )
         decide = version.grant_approval if granted else version.reject_approval
         decide(
             artifact_digest=artifact_digest,
@@ -144,3 +149,13 @@ class ReleaseCommands(DevelopmentCommands):
             actor=actor,
         )
         self.save(version)
+
+
+def _decided_on(version: ModelVersion) -> list[tuple[datetime, str]]:
+    """The moments an approver's decision must not precede: the version's training and the
+    signing of the validation conclusion it rests on."""
+    moments = [(version.created_on, "the version was trained")]
+    if version.validation_signed is not None:
+        concluded = datetime.fromisoformat(version.validation_signed.signed_at)
+        moments.append((concluded, "the validation conclusion was signed"))
+    return moments

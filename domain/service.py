@@ -1,19 +1,24 @@
-"""The base of the governance application: its ports and the rules every command goes through.
+"""The base of the governance application: its ports and the one pipeline every command takes.
 
-A command runs inside ``_command(actor, command)``: the actor's role is checked first; any
-``DomainError`` raised by the checks that follow (a rule, an unknown id, a duplicate, a
-malformed value) is recorded as a ``CommandRefused`` event before it propagates; only a port's
-``PortError`` is not. Commands save only after every check, so a refusal applies nothing else.
+A command runs inside ``_command(actor, command, **arguments)``, in this order:
 
-Every port is a keyword argument with a None default; a command that needs a port left out is
-refused with an ``InvalidStateError`` naming the argument to pass.
+1. authorise: the actor must hold a role allowed the command;
+2. validate: every free-form argument passed to ``_command`` must be a value the ledger records
+   exactly (``domain.values.check_json``), then the command checks the rest in its block (ids,
+   digests, counts, vocabularies, numbers, rules) before any side effect;
+3. apply and save, after the block, which cannot fail on the actor's input any more.
+
+Any ``DomainError`` raised in steps 1 and 2 is recorded as a ``CommandRefused`` event before it
+propagates; only a ``PortError`` (an adapter answering outside its contract) and a
+``NotConfiguredError`` (a port the command needs was not given to the constructor) are not, as
+the actor did nothing wrong. Every port is a keyword argument with a None default.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,11 +33,12 @@ from domain.errors import (
     ArtifactError,
     DomainError,
     DuplicateError,
+    InvalidArgumentError,
     InvalidStateError,
     NotAuthorizedError,
+    NotConfiguredError,
     NotFoundError,
     PortError,
-    SignatureError,
 )
 from domain.finding import Finding
 from domain.model_version import ModelVersion
@@ -53,6 +59,7 @@ from domain.refusal import CommandRefusal
 from domain.roles import ALLOWED_ROLES, Command
 from domain.signing import check_signature, check_signed_at
 from domain.statements import Statement
+from domain.values import check_json, check_text
 
 __all__ = ["SYSTEM_ACTOR", "GovernanceService", "UTCClock", "content_digest", "required"]
 
@@ -69,9 +76,9 @@ def content_digest(content: bytes) -> str:
 
 
 def required(port: PortT | None, *, argument: str, needed_by: str) -> PortT:
-    """``port`` if configured, else InvalidStateError naming the constructor ``argument``."""
+    """``port`` if configured, else NotConfiguredError naming the constructor ``argument``."""
     if port is None:
-        raise InvalidStateError(
+        raise NotConfiguredError(
             f"{needed_by} needs the {argument} port and none is configured: "
             f"construct the application with {argument}=..."
         )
@@ -101,7 +108,11 @@ class GovernanceService(Application[UUID]):
         trainer: Trainer | None = None,
         scorer: Scorer | None = None,
         explainer: Explainer | None = None,
+        service_keyids: Callable[[], Iterable[str]] | None = None,
     ) -> None:
+        """``service_keyids`` gives the key ids of the ledger's own keys (event-signing, log),
+        which are never registered as a person's key; the composition root reads them from the
+        key store when a key is registered."""
         super().__init__(env)
         self.signatures = signatures
         self.clock: Clock = clock or UTCClock()
@@ -111,9 +122,11 @@ class GovernanceService(Application[UUID]):
         self.trainer = trainer
         self.scorer = scorer
         self.explainer = explainer
+        self.service_keyids = service_keyids or (lambda: ())
 
     def get_principal(self, name: str) -> Principal:
         """Return the principal registered under ``name``."""
+        check_text(name, "principal name")
         return self._get(Principal, Principal.create_id(name), f"no principal named {name!r}")
 
     def findings_of(self, version: ModelVersion) -> list[Finding]:
@@ -129,21 +142,30 @@ class GovernanceService(Application[UUID]):
             history = self._get(PolicyHistory, PolicyHistory.create_id(), "no policy set")
         except NotFoundError:
             return Policy.from_document(default_policy_document())
-        # The recorded digest is of the document as set; its stored JSON may spell numbers
-        # differently (1.0 as 1), so the digest is taken from the event, not recomputed.
-        return replace(Policy.from_document(history.document), digest=history.digest)
+        try:
+            policy = Policy.from_document(history.document)
+        except InvalidArgumentError as error:
+            # Recorded before the domain enforced its invariants: fail closed, not open.
+            raise InvalidStateError(
+                f"the policy in force breaks the policy invariants ({error}): an admin must set "
+                "a valid policy"
+            ) from None
+        # The digest recorded is of the document as it was set, not recomputed from storage.
+        return replace(policy, digest=history.digest)
 
     @contextmanager
-    def _command(self, actor: str, command: Command) -> Iterator[None]:
-        """Authorize ``actor``, then record every refusal of the command in the block.
+    def _command(self, actor: str, command: Command, **arguments: object) -> Iterator[None]:
+        """Authorise ``actor``, check ``arguments`` are recordable, and record every refusal.
 
-        Unknown ids, duplicates and malformed values are refusals too and are recorded; only a
-        port answering outside its contract (``PortError``, the adapter's fault) is not.
+        Unknown ids, duplicates, malformed values and broken rules raised in the block are
+        refusals and are recorded; a ``PortError`` or a ``NotConfiguredError`` is not.
         """
         self._authorize(actor, command)
         try:
+            for name, value in arguments.items():
+                check_json(value, name.replace("_", " "))
             yield
-        except PortError:
+        except (PortError, NotConfiguredError):
             raise
         except DomainError as error:
             self._refuse(actor, command, error)
@@ -153,7 +175,7 @@ class GovernanceService(Application[UUID]):
         allowed = ALLOWED_ROLES[command]
         try:
             principal = self.get_principal(actor)
-        except NotFoundError:
+        except (NotFoundError, InvalidArgumentError):
             reason = f"{actor!r} is not a registered principal: an admin must register it"
         else:
             if principal.holds_any(allowed):
@@ -163,22 +185,38 @@ class GovernanceService(Application[UUID]):
         self._refuse(actor, command, NotAuthorizedError(reason))
 
     def _refuse(self, actor: str, command: Command, error: DomainError) -> NoReturn:
-        """Record that ``actor`` was refused ``command`` for ``error``, then raise it."""
-        self.save(CommandRefusal(actor=actor, command=command, reason=str(error)))
+        """Record that ``actor`` was refused ``command`` for ``error``, then raise it.
+
+        Whatever the actor sent, the refusal itself is recordable: text that is not Unicode
+        (a lone surrogate) is recorded with a backslash escape in its place.
+        """
+        self.save(
+            CommandRefusal(
+                actor=_recordable(actor), command=command, reason=_recordable(str(error))
+            )
+        )
         raise error
 
     def _verify_signed(
-        self, actor: str, statement: Statement, *, signature: bytes, keyid: str
+        self,
+        actor: str,
+        statement: Statement,
+        *,
+        signature: bytes,
+        keyid: str,
+        not_before: Sequence[tuple[datetime, str]],
     ) -> str:
-        """Check ``actor``'s signature over ``statement``; return it as base64 for the event."""
-        if self.signatures is None:
-            raise SignatureError(
-                f"{statement.action} needs a signature verifier and none is configured: "
-                "construct the application with signatures=..."
-            )
-        check_signed_at(statement.signed_at, self.clock.now())
+        """Check ``actor``'s signature over ``statement``, signed no earlier than each moment of
+        ``not_before`` (what the decision is about); return it as base64 for the event."""
+        verifier = required(
+            self.signatures, argument="signatures", needed_by=statement.action.replace("_", " ")
+        )
+        if not isinstance(signature, bytes):
+            raise InvalidArgumentError(f"the signature of {actor!r} is not bytes")
+        check_text(keyid, "key id")
+        check_signed_at(statement.signed_at, self.clock.now(), not_before)
         check_signature(
-            self.signatures,
+            verifier,
             self.get_principal(actor),
             statement,
             signature=signature,
@@ -227,7 +265,9 @@ class GovernanceService(Application[UUID]):
             ) from None
         return aggregate.id
 
-    def _get(self, kind: type[AggregateT], aggregate_id: UUID, missing: str) -> AggregateT:
+    def _get(self, kind: type[AggregateT], aggregate_id: object, missing: str) -> AggregateT:
+        if not isinstance(aggregate_id, UUID):
+            raise InvalidArgumentError(f"{aggregate_id!r} is not an id (a UUID): {missing}")
         try:
             aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -235,3 +275,8 @@ class GovernanceService(Application[UUID]):
         if not isinstance(aggregate, kind):
             raise NotFoundError(missing)
         return aggregate
+
+
+def _recordable(text: str) -> str:
+    """``text`` with each lone surrogate written as a backslash escape, so it can be stored."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from domain.errors import SignatureError
@@ -43,10 +44,17 @@ def check_signature(
         )
 
 
-def check_signed_at(signed_at: str, now: datetime) -> None:
-    """Raise SignatureError unless ``signed_at`` is an RFC 3339 time, not in the future."""
+def check_signed_at(
+    signed_at: str, now: datetime, not_before: Sequence[tuple[datetime, str]] = ()
+) -> None:
+    """Raise SignatureError unless ``signed_at`` is an RFC 3339 time, not in the future, and
+    not before any moment of ``not_before``: a (time, description) of what the decision is on.
+
+    A decision is signed after what it decides on: an approval dated before the version was
+    trained (or 1970) cannot have been made on it.
+    """
     try:
-        moment = datetime.fromisoformat(signed_at)
+        moment = datetime.fromisoformat(signed_at) if isinstance(signed_at, str) else None
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
@@ -56,3 +64,9 @@ def check_signed_at(signed_at: str, now: datetime) -> None:
         )
     if moment > now + CLOCK_SKEW:
         raise SignatureError(f"signed_at {signed_at} is in the future (now {now.isoformat()})")
+    for earliest, what in not_before:
+        if moment < earliest:
+            raise SignatureError(
+                f"signed_at {signed_at} is before {what} ({earliest.isoformat()}): a decision is "
+                "signed after what it decides on; sign the statement again"
+            )

@@ -9,10 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from domain.dataset import Dataset
-from domain.development_commands import DevelopmentCommands
-from domain.errors import InvalidArgumentError
+from domain.development_commands import DevelopmentCommands, check_training
+from domain.errors import InvalidArgumentError, PortError
 from domain.roles import Command
 from domain.service import required
+from domain.values import check_count, check_numbers
 
 __all__ = ["TrainingCommands"]
 
@@ -36,7 +37,16 @@ class TrainingCommands(DevelopmentCommands):
         The lineage records each ref as ``{"dataset", "version", "digest"}``.
         """
         needed_by = "training from data"
-        with self._command(actor, Command.TRAIN_MODEL_VERSION):
+        with self._command(
+            actor,
+            Command.TRAIN_MODEL_VERSION,
+            training_spec=training_spec,
+            code_version=code_version,
+            environment=environment,
+        ):
+            # Everything recorded afterwards is checked before the trainer runs or anything
+            # is stored: a refusal leaves no trained artifact behind.
+            check_training(training_spec, code_version, environment)
             store = required(self.artifacts, argument="artifacts", needed_by=needed_by)
             trainer = required(self.trainer, argument="trainer", needed_by=needed_by)
             if not dataset_refs:
@@ -52,6 +62,7 @@ class TrainingCommands(DevelopmentCommands):
                 for ref in lineage
             ]
             artifact, metrics = trainer.train(data, dict(training_spec))
+            measured = _trained_metrics(metrics)
             digest = self._store_artifact(store, artifact, "the trained artifact")
         return self.train_model_version(
             actor=actor,
@@ -61,14 +72,24 @@ class TrainingCommands(DevelopmentCommands):
             code_version=code_version,
             environment=environment,
             artifact_digest=digest,
-            metrics=metrics,
+            metrics=measured,
             derived_from=derived_from,
         )
 
     def _dataset_lineage(self, dataset_id: UUID, number: int) -> dict[str, Any]:
         """How the ``Trained`` event names one dataset version: name, number and digest."""
+        check_count(number, "dataset version number")
         dataset = self._get(
             Dataset, dataset_id, f"no dataset with id {dataset_id}: register it first"
         )
         version = dataset.dataset_version(number)
         return {"dataset": dataset.name, "version": version.number, "digest": version.digest}
+
+
+def _trained_metrics(metrics: Mapping[str, object]) -> dict[str, float]:
+    """The trainer's metrics as floats; PortError, before anything is stored, if the ledger
+    cannot record them (NaN, infinity, not numbers)."""
+    try:
+        return check_numbers(metrics, "metric")
+    except InvalidArgumentError as error:
+        raise PortError(f"the trainer answered outside its contract: {error}") from None

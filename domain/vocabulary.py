@@ -14,6 +14,7 @@ __all__ = [
     "FindingSource",
     "Outcome",
     "RiskTier",
+    "Sensitivity",
     "Severity",
     "check_digest",
     "check_digests",
@@ -27,6 +28,15 @@ class RiskTier(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+
+class Sensitivity(StrEnum):
+    """How confidential a dataset's content is (the usual four-level data classification)."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
 
 
 class Severity(StrEnum):
@@ -70,18 +80,20 @@ def parse(kind: type[VocabularyT], value: str, what: str) -> VocabularyT:
     """``value`` as a member of ``kind``, or InvalidArgumentError naming the accepted values."""
     try:
         return kind(value)
-    except ValueError:
+    except (ValueError, TypeError):
         accepted = " | ".join(member.value for member in kind)
         raise InvalidArgumentError(f"{what} {value!r} is not one of {accepted}") from None
 
 
 def check_digest(digest: str, what: str) -> str:
     """Return ``digest`` if it reads ``sha256:<64 lowercase hex>``, else InvalidArgumentError."""
-    if not _DIGEST.fullmatch(digest):
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
         raise InvalidArgumentError(f"{what} {digest!r} is not sha256:<64 lowercase hex digits>")
     return digest
 
 
 def check_digests(digests: Iterable[str], what: str) -> list[str]:
     """Check every digest of ``digests``; return them as a list."""
+    if isinstance(digests, str):
+        raise InvalidArgumentError(f"{what}s {digests!r} are not a list of digests")
     return [check_digest(digest, what) for digest in digests]

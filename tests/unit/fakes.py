@@ -38,7 +38,6 @@ from domain.statements import Statement
 ARTIFACT = "sha256:" + "a" * 64
 OTHER_ARTIFACT = "sha256:" + "b" * 64
 EVIDENCE = ["sha256:" + "e" * 64]
-START = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 
 
 class HmacSignatureVerifier:
@@ -64,18 +63,19 @@ def sign(key: str, message: bytes) -> bytes:
 
 
 class FakeClock:
-    """A clock that moves only when told."""
+    """The wall clock, moved by the test: it keeps time with the events' timestamps (the
+    library's wall clock), so a decision signed ``now()`` falls after what it decides on."""
 
-    def __init__(self, now: datetime = START) -> None:
-        self.current = now
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
 
     def now(self) -> datetime:
-        """The time the test set."""
-        return self.current
+        """The wall-clock time, moved by what the test advanced."""
+        return datetime.now(UTC) + self.offset
 
     def advance(self, delta: timedelta) -> None:
-        """Move the clock forward."""
-        self.current += delta
+        """Move the clock forward (or back, with a negative ``delta``)."""
+        self.offset += delta
 
 
 class FakeDriftDetector:

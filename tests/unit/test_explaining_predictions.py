@@ -7,7 +7,12 @@ from uuid import UUID
 
 import pytest
 
-from domain.errors import ArtifactError, InvalidStateError, NotAuthorizedError, PortError
+from domain.errors import (
+    ArtifactError,
+    NotAuthorizedError,
+    NotConfiguredError,
+    PortError,
+)
 from domain.explanation_commands import PREDICTED_SCORE
 from tests.unit.fakes import (
     FakeArtifactStore,
@@ -112,16 +117,19 @@ def test_explaining_with_an_altered_artifact_is_refused(
 
 
 @pytest.mark.parametrize("missing", ["artifacts", "scorer", "explainer"])
-def test_explaining_without_a_port_is_refused(
+def test_explaining_without_a_port_is_a_configuration_error_not_a_refusal(
     missing: str, new_organisation: NewOrganisation
 ) -> None:
+    """A missing port is the operator's configuration, not the actor's fault: not recorded."""
     ports = {"artifacts": FakeArtifactStore(), "scorer": FakeScorer(), "explainer": FakeExplainer()}
     del ports[missing]
     org = new_organisation(**ports)
     version_id = org.train(org.register_model())
+    before = topics(org.app)
 
-    with refused(org.app, InvalidStateError, f"construct the application with {missing}="):
+    with pytest.raises(NotConfiguredError, match=f"construct the application with {missing}="):
         explain(org, version_id)
+    assert topics(org.app) == before
 
 
 def test_only_the_monitor_service_explains_a_prediction(

@@ -67,7 +67,7 @@ def test_an_explanation_of_an_unknown_version_is_refused(org: Organisation) -> N
         ({"weights_digest": "md5:abc"}, "weights digest 'md5:abc' is not sha256:"),
         ({"fidelity": 1.5}, r"fidelity 1.5 is outside \[0, 1\]"),
         ({"fidelity": -0.1}, r"fidelity -0.1 is outside \[0, 1\]"),
-        ({"fidelity": float("nan")}, r"fidelity nan is outside \[0, 1\]"),
+        ({"fidelity": float("nan")}, "fidelity: nan is not finite"),
         ({"method": ""}, "names its prediction and its method"),
     ],
 )

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from domain.application import GovernanceApplication
-from domain.errors import InvalidStateError, SignatureError
+from domain.errors import InvalidStateError, NotConfiguredError, SignatureError
 from tests.unit.fakes import (
     EVIDENCE,
     HmacSignatureVerifier,
@@ -18,6 +18,7 @@ from tests.unit.fakes import (
     fake_key,
     refused,
     sign,
+    topics,
 )
 
 
@@ -36,12 +37,13 @@ def validated(org: Organisation) -> UUID:
 def test_a_signed_approval_records_the_signature_and_its_key(
     org: Organisation, validated: UUID
 ) -> None:
-    org.approve(validated, "ann")
+    arguments = org.decision("ann", validated)
+    org.app.grant_approval(**arguments)
 
     (decision,) = org.app.get_model_version(validated).decisions
     assert (decision.approver, decision.granted) == ("ann", True)
     assert decision.signed.keyid == org.keyid("ann")
-    assert decision.signed.signed_at == org.clock.now().isoformat()
+    assert decision.signed.signed_at == arguments["signed_at"]
 
 
 def test_an_unsigned_approval_is_refused(org: Organisation, validated: UUID) -> None:
@@ -146,14 +148,17 @@ def test_a_rejection_and_a_risk_acceptance_are_signed_too(
         org.app.reject_approval(**org.decision("ann", validated, granted=False) | {"keyid": "x"})
 
 
-def test_without_a_verifier_signed_commands_are_refused_and_recorded(
+def test_without_a_verifier_registering_a_key_is_a_configuration_error_not_recorded(
     governance_env: Mapping[str, str],
 ) -> None:
+    """A missing port is the operator's configuration, not the actor's refusal (Build 5)."""
     app = GovernanceApplication(env=governance_env)
     app.bootstrap_admin("root")
+    before = topics(app)
 
-    with refused(app, SignatureError, "none is configured"):
+    with pytest.raises(NotConfiguredError, match="none is configured"):
         app.register_key(actor="root", name="root", public_key_pem=fake_key("root"))
+    assert topics(app) == before
 
     app.close()
 

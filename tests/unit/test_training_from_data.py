@@ -6,7 +6,12 @@ from uuid import UUID
 
 import pytest
 
-from domain.errors import ArtifactError, InvalidStateError, NotAuthorizedError, NotFoundError
+from domain.errors import (
+    ArtifactError,
+    NotAuthorizedError,
+    NotConfiguredError,
+    NotFoundError,
+)
 from domain.model import Model
 from tests.unit.fakes import (
     FakeArtifactStore,
@@ -121,15 +126,17 @@ def test_training_on_a_dataset_version_that_does_not_exist_is_refused_and_record
     ("ports", "argument"),
     [({"trainer": FakeTrainer()}, "artifacts"), ({"artifacts": FakeArtifactStore()}, "trainer")],
 )
-def test_training_from_data_without_a_port_is_refused(
+def test_training_from_data_without_a_port_is_a_configuration_error_not_a_refusal(
     ports: dict[str, FakeTrainer | FakeArtifactStore],
     argument: str,
     new_organisation: NewOrganisation,
 ) -> None:
+    """A missing port is the operator's configuration, not the actor's fault: not recorded."""
     org = new_organisation(**ports)
     model_id = org.register_model()
+    before = topics(org.app)
 
-    with refused(org.app, InvalidStateError, f"construct the application with {argument}="):
+    with pytest.raises(NotConfiguredError, match=f"construct the application with {argument}="):
         org.app.train_model_version_from_data(
             actor="dev",
             model_id=model_id,
@@ -138,6 +145,7 @@ def test_training_from_data_without_a_port_is_refused(
             code_version="git:0123abc",
             environment={},
         )
+    assert topics(org.app) == before
 
 
 def test_only_a_model_developer_trains_from_data(
