@@ -87,7 +87,7 @@ def replace_envelope(raw: RawAccess, aggregate_id: UUID, version: int, state: by
     )
 
 
-VerifyCommand = Callable[[], tuple[int, str]]
+VerifyCommand = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture
@@ -101,8 +101,8 @@ def verify_command(
     monkeypatch.setenv("GOVLEDGER_HOME", str(settings.home))
     monkeypatch.setenv("GOVLEDGER_DATABASE_URL", settings.database_url)
 
-    def run() -> tuple[int, str]:
-        status = main(["verify"])
+    def run(*options: str) -> tuple[int, str]:
+        status = main(["verify", *options])
         return status, capsys.readouterr().out
 
     return run
@@ -364,6 +364,11 @@ class TestStrictReadingOnSQLite(StrictReadingContract):
         ), report.problems
         assert status == 1
         assert f"leaf 1, aggregate {dataset_id} (version unreadable): " in out
+        status, out = verify_command("--json")
+        assert status == 1
+        assert {"leaf_index": 1, "aggregate_id": str(dataset_id), "version": None}.items() <= (
+            json.loads(out)["problems"][0].items()
+        )
 
 
 class TestStrictReadingOnPostgres(StrictReadingContract):
