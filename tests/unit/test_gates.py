@@ -151,7 +151,7 @@ def test_a_refused_promotion_leaves_the_version_where_it_was(org: Organisation) 
     org.deploy(version_id, "dev")
     version_before = org.app.get_model_version(version_id).version
 
-    with pytest.raises(GateError):
+    with refused(org.app, GateError, "prod needs a passed validation"):
         org.deploy(version_id, "prod")
 
     version = org.app.get_model_version(version_id)

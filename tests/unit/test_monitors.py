@@ -273,7 +273,7 @@ def test_a_window_must_run_forward_in_time(
 def test_a_fairness_window_needs_one_group_per_prediction(org: Organisation) -> None:
     monitor_id = deployed_monitor(org, "fairness")
 
-    with pytest.raises(InvalidArgumentError, match="4 predictions, 1 groups"):
+    with refused(org.app, InvalidArgumentError, "4 predictions, 1 groups"):
         org.app.evaluate_monitoring_window(
             actor="mon",
             monitor_id=monitor_id,
