@@ -17,7 +17,7 @@ from domain.explanation import Explanation, check_fidelity
 from domain.policy import canonical_policy_bytes
 from domain.roles import Command
 from domain.service import required
-from domain.values import check_json, check_number, check_seed, json_object
+from domain.values import check_json, check_number, check_seed, check_text, json_object
 from domain.vocabulary import check_digest
 
 __all__ = ["PREDICTED_SCORE", "ExplanationCommands"]
@@ -49,7 +49,7 @@ class ExplanationCommands(DevelopmentCommands):
             method=method,
             parameters=parameters,
         ):
-            if not prediction_ref or not method:
+            if not check_text(prediction_ref, "prediction ref") or not check_text(method, "method"):
                 raise InvalidArgumentError("an explanation names its prediction and its method")
             check_seed(seed, "explanation seed")
             digest = check_digest(weights_digest, "weights digest")
@@ -83,7 +83,7 @@ class ExplanationCommands(DevelopmentCommands):
         """
         needed_by = "explaining a prediction"
         with self._command(actor, Command.RECORD_EXPLANATION, prediction_ref=prediction_ref):
-            if not prediction_ref:
+            if not check_text(prediction_ref, "prediction ref"):
                 raise InvalidArgumentError("an explanation names its prediction")
             check_seed(seed, "explanation seed")
             store = required(self.artifacts, argument="artifacts", needed_by=needed_by)

@@ -102,7 +102,7 @@ def check_window(start: str, end: str) -> tuple[str, str]:
     """The window's bounds in ISO 8601 if ``start`` precedes ``end``, else InvalidArgumentError."""
     try:
         window_start, window_end = datetime.fromisoformat(start), datetime.fromisoformat(end)
-    except ValueError:
+    except (ValueError, TypeError):
         raise InvalidArgumentError(
             f"window {start!r} to {end!r} is not a pair of ISO 8601 times"
         ) from None

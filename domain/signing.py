@@ -65,7 +65,9 @@ def check_signed_at(
     if moment > now + CLOCK_SKEW:
         raise SignatureError(f"signed_at {signed_at} is in the future (now {now.isoformat()})")
     for earliest, what in not_before:
-        if moment < earliest:
+        # `govledger sign` writes whole seconds: a time in the same second as the event is
+        # not before it.
+        if moment < earliest.replace(microsecond=0):
             raise SignatureError(
                 f"signed_at {signed_at} is before {what} ({earliest.isoformat()}): a decision is "
                 "signed after what it decides on; sign the statement again"

@@ -122,6 +122,11 @@ def test_without_a_verifier_registering_a_key_is_a_configuration_error_not_a_ref
     app.close()
 
 
+def test_finding_10_an_id_that_is_not_a_uuid_is_refused_and_recorded(org: Organisation) -> None:
+    with refused(org.app, InvalidArgumentError, "'v-1' is not an id"):
+        org.app.start_validation(actor="vera", version_id="v-1")  # type: ignore[arg-type]
+
+
 # Datasets
 
 

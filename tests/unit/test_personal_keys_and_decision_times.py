@@ -193,6 +193,24 @@ def test_finding_9_a_risk_accepted_before_the_finding_was_raised_is_refused(
         org.app.accept_risk(**arguments)
 
 
+def test_a_decision_signed_in_the_same_second_as_its_subject_is_accepted(
+    org: Organisation, validated: UUID
+) -> None:
+    """`govledger sign` writes whole seconds; the version was recorded within that second."""
+    version = org.app.get_model_version(validated)
+    concluded = version.validation_signed
+    assert concluded is not None
+    latest = max(version.created_on, datetime.fromisoformat(concluded.signed_at))
+    when = latest.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    org.app.grant_approval(
+        **org.decision("ann", validated)
+        | signed_at(org, "ann", "approve", validated, when=when, outcome="granted")
+    )
+
+    assert [d.approver for d in org.app.get_model_version(validated).decisions] == ["ann"]
+
+
 def test_decisions_signed_after_what_they_decide_on_are_accepted(
     org: Organisation, validated: UUID
 ) -> None:
