@@ -20,6 +20,7 @@ from ledger.durable_files import PUBLIC_FILE, fsync_directory, write_atomically
 from ledger.errors import InconsistentLogError, VerificationError
 from ledger.log_entries import LogEntry
 from ledger.offline import verify_entry
+from ledger.signed_event import open_event
 from ledger.tlog_proof import TlogProof
 from ledger.tree_store import StoredCheckpoint
 
@@ -84,8 +85,12 @@ def proof(settings: Settings, arguments: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
         entry = _entry(ledger, arguments)
+        if entry.stored is None:
+            raise VerificationError(f"leaf {entry.leaf_index} has no stored event")
+        # The one strict reading path: no proof of an entry the application would refuse.
+        open_event(entry.stored, ledger.keyring())
         signed = ledger.checkpointer.cut()
-        if signed is None or entry.stored is None:
+        if signed is None:
             raise VerificationError(f"leaf {entry.leaf_index} has no stored event")
         with ledger.tree.reading() as c:
             hashes = ledger.tree.inclusion_proof(c, entry.leaf_index, signed.size)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -87,22 +88,22 @@ def replace_envelope(raw: RawAccess, aggregate_id: UUID, version: int, state: by
     )
 
 
-VerifyCommand = Callable[..., tuple[int, str]]
+Govledger = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture
-def verify_command(
+def govledger(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> VerifyCommand:
-    """``govledger verify`` run in this process as the command line runs it: (status, stdout).
+) -> Govledger:
+    """The command line run in this process on the test's ledger: args -> (status, stdout).
 
     An exception escaping ``main`` (the traceback finding 6 saw) fails the test.
     """
     monkeypatch.setenv("GOVLEDGER_HOME", str(settings.home))
     monkeypatch.setenv("GOVLEDGER_DATABASE_URL", settings.database_url)
 
-    def run(*options: str) -> tuple[int, str]:
-        status = main(["verify", *options])
+    def run(*args: str) -> tuple[int, str]:
+        status = main(list(args))
         return status, capsys.readouterr().out
 
     return run
@@ -170,18 +171,33 @@ class StrictReadingContract:
         self.assert_refused(ledger, dataset_id, 2, "payload is not canonical JSON")
 
     def test_finding_6_a_deeply_nested_state_is_reported_not_a_crash(
-        self, ledger: Ledger, raw: RawAccess, verify_command: VerifyCommand
+        self, ledger: Ledger, raw: RawAccess, govledger: Govledger
     ) -> None:
         """Finding 6: bytes that overflow the JSON parser's recursion are a named problem."""
         dataset_id = add_versions(ledger.application, "credit", 1)
         raw.set_state(dataset_id, 2, b"[" * 100_000)
 
-        status, out = verify_command()
+        status, out = govledger("verify")
 
         assert status == 1
         assert f"leaf 1, aggregate {dataset_id} version 2: " in out
         assert "malformed DSSE envelope: not JSON" in out
         self.assert_refused(ledger, dataset_id, 2, "malformed DSSE envelope: not JSON")
+
+    def test_proof_refuses_an_entry_the_application_would_refuse(
+        self, ledger: Ledger, raw: RawAccess, govledger: Govledger, tmp_path: Path
+    ) -> None:
+        """``govledger proof`` reads through ``open_event`` too: no proof of a forged entry."""
+        dataset_id = add_versions(ledger.application, "credit", 1)
+        envelope = json.loads(raw.state(dataset_id, 2))
+        envelope["signatures"].append({"keyid": "sha256:" + "0" * 64, "sig": "AAAA"})
+        replace_envelope(raw, dataset_id, 2, canonical_json(envelope))
+        out = tmp_path / "proof"
+
+        status, _ = govledger("proof", "--leaf", "1", "--out", str(out))
+
+        assert status == 1
+        assert not out.exists()
 
     def test_an_event_row_without_a_leaf_is_reported(self, ledger: Ledger, raw: RawAccess) -> None:
         """Build 8: the unlogged-event queries (count_events, select_unlogged_events) run."""
@@ -325,7 +341,7 @@ class TestStrictReadingOnSQLite(StrictReadingContract):
         self,
         ledger: Ledger,
         raw: RawAccess,
-        verify_command: VerifyCommand,
+        govledger: Govledger,
         *,
         statement: str,
         reason: str,
@@ -336,14 +352,14 @@ class TestStrictReadingOnSQLite(StrictReadingContract):
         raw.execute(statement.format(row=row, pad="x" * 32), bypass_append_only=True)
 
         report = self.verify(ledger)
-        status, out = verify_command()
+        status, out = govledger("verify")
 
         assert any(p.leaf_index == 1 and reason in p.reason for p in report.problems), report
         assert status == 1
         assert f"leaf 1, aggregate {dataset_id} version 2: " in out
 
     def test_finding_6_a_version_2x_in_both_tables_is_reported_naming_the_leaf(
-        self, ledger: Ledger, raw: RawAccess, verify_command: VerifyCommand
+        self, ledger: Ledger, raw: RawAccess, govledger: Govledger
     ) -> None:
         """Finding 6: a version "2x" used to pass through as text, unchecked."""
         dataset_id = add_versions(ledger.application, "credit", 2)
@@ -356,7 +372,7 @@ class TestStrictReadingOnSQLite(StrictReadingContract):
             )
 
         report = self.verify(ledger)
-        status, out = verify_command()
+        status, out = govledger("verify")
 
         assert any(
             p.leaf_index == 1 and "originator_version '2x' is not a positive integer" in p.reason
@@ -364,7 +380,7 @@ class TestStrictReadingOnSQLite(StrictReadingContract):
         ), report.problems
         assert status == 1
         assert f"leaf 1, aggregate {dataset_id} (version unreadable): " in out
-        status, out = verify_command("--json")
+        status, out = govledger("verify", "--json")
         assert status == 1
         assert {"leaf_index": 1, "aggregate_id": str(dataset_id), "version": None}.items() <= (
             json.loads(out)["problems"][0].items()
