@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -357,6 +358,38 @@ class TestStrictReadingOnSQLite(StrictReadingContract):
         assert any(p.leaf_index == 1 and reason in p.reason for p in report.problems), report
         assert status == 1
         assert f"leaf 1, aggregate {dataset_id} version 2: " in out
+
+    @pytest.mark.parametrize(
+        ("statement", "reason"),
+        [
+            pytest.param(
+                "UPDATE ledger_events SET state = CAST(state AS TEXT) WHERE {row}",
+                "state is str, not bytes",
+                id="text-state",
+            ),
+            pytest.param(
+                "UPDATE ledger_events SET topic = x'00' WHERE {row}",
+                "topic b'\\x00' is not text",
+                id="topic-blob",
+            ),
+            pytest.param(
+                "UPDATE ledger_events SET originator_version = '2x' WHERE {row}",
+                "originator_version '2x' is not a positive integer",
+                id="version-2x",
+            ),
+        ],
+    )
+    def test_finding_6_the_application_refuses_a_type_confused_event_row(
+        self, ledger: Ledger, raw: RawAccess, statement: str, reason: str
+    ) -> None:
+        """Finding 6: the application reads through the same checks as verify."""
+        dataset_id = add_versions(ledger.application, "credit", 1)
+        row = f"originator_id = '{dataset_id.hex}' AND originator_version = 2"
+        raw.execute(statement.format(row=row), bypass_append_only=True)
+        ledger.application.repository.cache = None  # read the rows, not a cached aggregate
+
+        with pytest.raises(VerificationError, match=re.escape(reason)):
+            ledger.application.get_dataset(dataset_id)
 
     def test_finding_6_a_version_2x_in_both_tables_is_reported_naming_the_leaf(
         self, ledger: Ledger, raw: RawAccess, govledger: Govledger
