@@ -277,6 +277,7 @@ class GovernanceService(Application[UUID]):
         return aggregate
 
 
-def _recordable(text: str) -> str:
-    """``text`` with each lone surrogate written as a backslash escape, so it can be stored."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+def _recordable(text: object) -> str:
+    """``text`` as a string with each lone surrogate written as a backslash escape, so it can be
+    stored whatever the caller sent."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")

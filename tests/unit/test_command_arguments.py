@@ -387,3 +387,5 @@ def test_an_actor_name_that_cannot_be_stored_is_still_refused_and_recorded(
 ) -> None:
     with refused(org.app, NotAuthorizedError, "is not a registered principal"):
         org.app.register_dataset(name="x", description="x", actor="\ud800")
+    with refused(org.app, NotAuthorizedError, "7 is not a registered principal"):
+        org.app.register_dataset(name="x", description="x", actor=7)  # type: ignore[arg-type]
