@@ -23,7 +23,7 @@ def os_error_line(error: OSError) -> str:
     """
     what = error.strerror or type(error).__name__
     if error.filename is None:
-        return f"{what}; check the files and folders govledger uses (GOVLEDGER_HOME, --db)"
+        return f"operating-system error: {what}"
     path = Path(os.fsdecode(error.filename))
     if isinstance(error, PermissionError):
         folder = _first_closed_folder(path)

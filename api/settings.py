@@ -40,7 +40,10 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Cut a checkpoint after this many new leaves."
     )
     checkpoint_every_seconds: float = Field(
-        default=10.0, gt=0, description="Or once this many seconds passed with new leaves."
+        default=10.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Or once this many seconds passed with new leaves.",
     )
 
     @field_validator("database_url")

@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,16 +59,31 @@ def _drop_file_mode_override() -> None:
 
 def run_as_ordinary_user(cli: Cli, *args: str) -> Outcome:
     """Run ``govledger ARGS`` so that file modes bind it, even when the tests run as root."""
+    return _run(cli, args, preexec_fn=_drop_file_mode_override)
+
+
+def run_with_setting(cli: Cli, variable: str, value: str, *args: str) -> Outcome:
+    """Run ``govledger ARGS`` with one more ``GOVLEDGER_*`` variable set."""
+    return _run(cli, args, extra_env={variable: value})
+
+
+def _run(
+    cli: Cli,
+    args: tuple[str, ...],
+    *,
+    preexec_fn: Callable[[], None] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Outcome:
     # preexec_fn: only the child drops capabilities, between fork and exec.
     completed = subprocess.run(
         [str(GOVLEDGER), *args],
         cwd=cli.cwd,
-        env=cli.environment(),
+        env={**cli.environment(), **(extra_env or {})},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        preexec_fn=_drop_file_mode_override,
+        preexec_fn=preexec_fn,
     )
     return Outcome(args, completed.returncode, completed.stdout, completed.stderr)
 
@@ -172,6 +187,17 @@ def test_finding_13_verify_proof_given_a_file_that_is_not_text_is_an_operator_er
     )
 
     assert_one_line_error(outcome, str(proof), "not UTF-8", "byte offset 0")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400"])
+def test_build_7_a_non_finite_checkpoint_interval_is_one_line_naming_the_setting(
+    tmp_path: Path, value: str
+) -> None:
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home")
+
+    outcome = run_with_setting(cli, "GOVLEDGER_CHECKPOINT_EVERY_SECONDS", value, "verify")
+
+    assert_one_line_error(outcome, "GOVLEDGER_CHECKPOINT_EVERY_SECONDS", "finite number")
 
 
 @pytest.mark.parametrize(
