@@ -22,6 +22,9 @@ __all__ = ["PersonalKey", "PersonalKeyError", "generate_personal_key", "load_per
 PRIVATE_KEY_MODE = 0o600
 """Only the owner may read or write a private key file."""
 
+MAX_KEY_FILE_BYTES = 64 * 1024
+"""A PEM Ed25519 key is a few hundred bytes; anything this large is the wrong file."""
+
 
 class PersonalKeyError(ValueError):
     """A personal key file is missing, unreadable, not Ed25519, or the passphrase is wrong."""
@@ -83,13 +86,19 @@ def generate_personal_key(path: Path, passphrase: str | None) -> PersonalKey:
 def load_personal_key(path: Path, passphrase: str | None) -> PersonalKey:
     """The key in a PKCS#8 PEM file, decrypted with ``passphrase`` if it is encrypted."""
     try:
-        pem = path.read_bytes()
+        with path.open("rb") as file:
+            pem = file.read(MAX_KEY_FILE_BYTES + 1)  # capped: a wrong path may be huge or endless
     except FileNotFoundError:
         raise PersonalKeyError(
             f"no key file {path}: create one with `govledger personal-key --out {path}`"
         ) from None
     except OSError as exc:
         raise PersonalKeyError(f"cannot read {path}: {exc.strerror}") from None
+    if len(pem) > MAX_KEY_FILE_BYTES:
+        raise PersonalKeyError(
+            f"{path} is larger than {MAX_KEY_FILE_BYTES // 1024} KiB, too large for a key file: "
+            "give the file `govledger personal-key` created"
+        )
     encrypted = b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in pem
     if encrypted and not passphrase:
         raise PersonalKeyError(f"{path} is encrypted: give its passphrase")

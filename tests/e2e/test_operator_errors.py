@@ -267,3 +267,17 @@ class TestKeyFolderOnPostgres(KeyFolderContract):
     @pytest.fixture
     def database_url(self, postgres_url: str) -> str:
         return postgres_url
+
+
+def test_build_7_sign_refuses_a_key_file_far_too_large_to_be_a_key(tmp_path: Path) -> None:
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home")
+    key = tmp_path / "not-a-key.pem"
+    key.write_bytes(b"-----BEGIN PRIVATE KEY-----\n" + b"A" * ONE_MIB)
+    digest = "sha256:" + "ab" * 32
+
+    outcome = cli.run(
+        "sign", "--key", str(key), "--action", "approve", "--subject", "v1",
+        "--artifact-digest", digest, "--signer", "alice", "--outcome", "granted",
+    )  # fmt: skip
+
+    assert_one_line_error(outcome, str(key), "too large for a key file")
