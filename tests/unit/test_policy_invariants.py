@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from adapters.policy_validation import PolicyDocumentError, validate_policy_document
-from domain.errors import GateError, InvalidArgumentError
-from domain.policy import Policy, default_policy_document
+from domain.errors import GateError, InvalidArgumentError, InvalidStateError
+from domain.policy import Policy, default_policy_document, policy_digest
+from domain.policy_history import PolicyHistory
 from tests.unit.fakes import NewOrganisation, Organisation, refused
 
 
@@ -150,3 +151,20 @@ def test_a_valid_stricter_policy_is_put_in_force(org: Organisation) -> None:
 
     assert org.app.current_policy() == policy
     assert policy.approvers_needed("medium") == 2
+
+
+def test_finding_8_a_broken_policy_recorded_before_the_invariants_fails_closed(
+    org: Organisation,
+) -> None:
+    """A ledger may hold a policy set before the domain checked it: prod refuses, not opens."""
+    history = PolicyHistory(actor="root")
+    document = changed("approvals.high", 0)
+    history.set_policy(
+        policy_version="old", digest=policy_digest(document), document=document, actor="root"
+    )
+    org.app.save(history)
+    version_id = org.train(org.register_model(risk_tier="high"))
+    org.validate(version_id)
+
+    with refused(org.app, InvalidStateError, "the policy in force breaks the policy invariants"):
+        org.deploy(version_id, "prod")
