@@ -131,9 +131,10 @@ class Checkpointer:
                 )
             if latest is not None:
                 self._check_signed(c, latest, signer)
+            self._check_nothing_beyond(c, signed_size)
             from_leaves = self._recompute(c, latest, size) if recheck else None
             if size == signed_size:
-                self._check_published(c, size, signer)
+                self._check_published(c, size, signer, stored=signed_size)
                 return latest
             self._check_envelopes(c, signed_size, size)
             root = self.store.extend(c, signed_size, size)
@@ -141,7 +142,7 @@ class Checkpointer:
                 raise self._alarm(f"the stored subtrees do not give the leaves' root at {size}")
             if latest is not None:
                 self._check_consistent(c, latest, size, root)
-            self._check_published(c, size, signer)
+            self._check_published(c, size, signer, stored=signed_size)
             timestamp = int(self._clock())
             note = sign_checkpoint(
                 Checkpoint(self.origin, size, root), self.origin, signer, timestamp=timestamp
@@ -202,7 +203,22 @@ class Checkpointer:
                 f"tree of {size} is not consistent with checkpoint {latest.size}: {exc}"
             ) from exc
 
-    def _check_published(self, c: Cursor, size: int, signer: Signer) -> None:
+    def _check_nothing_beyond(self, c: Cursor, signed_size: int) -> None:
+        """Subtrees are stored only up to a stored checkpoint: more shows a deleted row."""
+        beyond = self.store.nodes_beyond(c, signed_size)
+        if beyond:
+            level, index = beyond[0]
+            raise self._alarm(
+                f"subtrees beyond the latest checkpoint ({signed_size} leaves) are stored, e.g. "
+                f"level {level} index {index}: a checkpoint row was deleted or rows were forged"
+            )
+
+    def _check_published(self, c: Cursor, size: int, signer: Signer, *, stored: int) -> None:
+        """The published checkpoint must be a stored one, and the log must still extend it.
+
+        A checkpoint is published after its row commits, and rows commit under the lock this
+        cut holds, so a published size beyond the latest stored ``stored`` was deleted.
+        """
         note = self._published.read() if self._published is not None else None
         if note is None:
             return
@@ -211,6 +227,11 @@ class Checkpointer:
             raise self._alarm(
                 f"a checkpoint of {published.size} leaves was published but the log has {size}: "
                 "the database was rolled back or truncated"
+            )
+        if published.size > stored:
+            raise self._alarm(
+                f"published checkpoint {published.size} is not stored (the latest stored is "
+                f"{stored}): a checkpoint row was deleted"
             )
         if self.store.root(c, published.size) != published.root:
             raise self._alarm(

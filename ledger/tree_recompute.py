@@ -204,11 +204,7 @@ def _check_nodes_beyond(store: TreeStore, nodes_up_to: int, result: Recomputatio
     """Report stored subtrees no checkpoint covers: a deleted checkpoint row, or forged rows."""
     with store.reading() as c:
         top = store.max_node_level(c)
-        extra = [
-            (level, index)
-            for level in range(1, min(top, _MAX_LEVEL) + 1)
-            for index, _ in store.node_rows(c, level, nodes_up_to >> level, None)
-        ]
+        extra = store.nodes_beyond(c, nodes_up_to)
     if top > _MAX_LEVEL:
         result.problems.append(f"a stored subtree has level {top}: no log is that large")
     if not extra:

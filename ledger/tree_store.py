@@ -22,6 +22,9 @@ from ledger.schema import CHECKPOINTS_TABLE, EVENTS_TABLE, LEAVES_TABLE, NODES_T
 
 __all__ = ["Cursor", "StoredCheckpoint", "TreeStore"]
 
+# No log reaches 2**63 leaves: a stored subtree above this level is forged.
+_MAX_LEVEL = 63
+
 
 class Cursor(Protocol):
     """The part of a DB-API cursor the tree store uses."""
@@ -119,6 +122,19 @@ class TreeStore:
         """The highest level of any stored subtree, 0 when none is stored."""
         c.execute(f"SELECT COALESCE(MAX(level), 0) FROM {NODES_TABLE}")
         return int(c.fetchone()[0])
+
+    def nodes_beyond(self, c: Cursor, size: int) -> list[tuple[int, Any]]:
+        """``(level, node_index)`` of stored subtrees reaching past leaf ``size``, lowest first.
+
+        Subtrees are stored only up to a checkpoint, so past the latest there are none unless a
+        checkpoint row was deleted or rows forged. One indexed query per stored level.
+        """
+        top = min(self.max_node_level(c), _MAX_LEVEL)
+        return [
+            (level, index)
+            for level in range(1, top + 1)
+            for index, _ in self.node_rows(c, level, size >> level, None)
+        ]
 
     def checkpoint_rows(self, c: Cursor) -> list[tuple[Any, Any, Any, Any]]:
         """``(tree_size, root_hash, note, signed_at)`` of every checkpoint row, unconverted."""

@@ -397,6 +397,31 @@ class TransparencyLogContract:
 
         assert sizes == []
 
+    def test_finding_3_checkpoint_refuses_to_sign_after_the_newest_row_was_deleted(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 3: subtrees stored beyond the newest row show a deleted checkpoint row."""
+        self.grow(ledger, "credit", 1)
+        self.grow(ledger, "fraud", 2)
+        raw.execute("DELETE FROM ledger_checkpoints WHERE tree_size = 5", bypass_append_only=True)
+        published_checkpoint(ledger.settings).path.unlink()
+        add_versions(ledger.application, "risk", 0)
+
+        with pytest.raises(InconsistentLogError, match="a checkpoint row was deleted"):
+            ledger.checkpointer.cut(recheck=False)
+
+    def test_finding_3_checkpoint_refuses_when_the_published_checkpoint_is_not_stored(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        """Finding 3: the published copy names a checkpoint the table no longer holds."""
+        self.grow(ledger, "credit", 3)
+        add_versions(ledger.application, "fraud", 0)
+        ledger.checkpointer.cut()
+        raw.execute("DELETE FROM ledger_checkpoints WHERE tree_size = 5", bypass_append_only=True)
+
+        with pytest.raises(InconsistentLogError, match="published checkpoint 5 is not stored"):
+            ledger.checkpointer.cut(recheck=False)
+
     # Finding 16: a timer signs the tail while writers idle.
 
     def test_finding_16_a_timer_signs_a_tail_another_writer_left_idle(

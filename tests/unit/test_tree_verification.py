@@ -48,6 +48,9 @@ class MemoryTree:
             if lv == level and start <= i and (end is None or i < end)
         )
 
+    def nodes_beyond(self, _: None, size: int) -> list[tuple[int, Any]]:
+        return sorted((lv, i) for lv, i in self.nodes if (i + 1) << lv > size)
+
     def max_node_level(self, _: None) -> int:
         return max((level for level, _ in self.nodes), default=0)
 
