@@ -59,8 +59,13 @@ def test_a_surrogate_pair_escape_is_an_ordinary_character() -> None:
 
 
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 100_000])
-def test_finding_13_nesting_deeper_than_the_limit_is_refused(depth: int) -> None:
-    data = b"[" * depth + b"]" * depth
+@pytest.mark.parametrize(
+    ("opening", "middle", "closing"), [(b"[", b"", b"]"), (b'{"a":', b"1", b"}")]
+)
+def test_finding_13_nesting_deeper_than_the_limit_is_refused(
+    depth: int, opening: bytes, middle: bytes, closing: bytes
+) -> None:
+    data = opening * depth + middle + closing * depth
 
     with pytest.raises(InputFileError, match=rf"^{SOURCE}: .*deeper than {MAX_JSON_DEPTH}"):
         decode_json(data, SOURCE)
