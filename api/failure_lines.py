@@ -32,6 +32,13 @@ def os_error_line(error: OSError) -> str:
                 f"cannot open folder {folder}: {what} (needed for {path}); let the user running "
                 "govledger read and search it (e.g. chmod 700, owned by that user)"
             )
+    if isinstance(error, NotADirectoryError):
+        blocker = _first_non_folder(path)
+        if blocker is not None:
+            return (
+                f"{blocker} is a file where a folder is expected (for {path}): move it away, "
+                "or fix GOVLEDGER_HOME or the path given"
+            )
     return (
         f"cannot use {path}: {what}; check that it exists, is a file or folder as expected, and "
         "that the user running govledger may read and write it"
@@ -55,4 +62,12 @@ def _first_closed_folder(path: Path) -> Path | None:
                 return folder
         except OSError:
             return None  # cannot look further: name the path itself
+    return None
+
+
+def _first_non_folder(path: Path) -> Path | None:
+    """The outermost existing component of ``path``'s folders that is not a folder."""
+    for folder in reversed(path.absolute().parents):
+        if folder.exists() and not folder.is_dir():
+            return folder
     return None
