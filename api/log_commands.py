@@ -19,6 +19,7 @@ from api.settings import Settings
 from ledger.durable_files import PUBLIC_FILE, fsync_directory, write_atomically
 from ledger.errors import InconsistentLogError, VerificationError
 from ledger.log_entries import LogEntry
+from ledger.merkle import leaf_hash, verify_inclusion
 from ledger.offline import verify_entry
 from ledger.signed_event import open_event
 from ledger.tlog_proof import TlogProof
@@ -97,6 +98,16 @@ def proof(settings: Settings, arguments: argparse.Namespace) -> int:
         vkey = log_vkey(settings, ledger.keystore)
     finally:
         ledger.close()
+    try:
+        # Served from stored subtrees that only `verify` checks: never hand out a proof that
+        # `verify-proof` would reject.
+        verify_inclusion(
+            leaf_hash(entry.stored.state), entry.leaf_index, signed.size, hashes, signed.root
+        )
+    except VerificationError as exc:
+        raise VerificationError(
+            f"the stored tree gives no valid proof of leaf {entry.leaf_index}: {exc}"
+        ) from None
     tlog = TlogProof(index=entry.leaf_index, hashes=tuple(hashes), checkpoint_note=signed.note)
     _write_folder(
         out,

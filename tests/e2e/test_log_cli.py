@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from api.composition import open_ledger
+from api.database import parse_database_url
 from tests.conftest import make_settings
 from tests.e2e.conftest import GOVLEDGER, Cli, Outcome, assert_one_line_error
+from tests.integration.raw_access import raw_access_for
 from tests.integration.test_signed_store import add_versions
 
 
@@ -192,6 +194,24 @@ class LogCliContract:
         assert outcome.status == 1, outcome
         assert "Traceback" not in outcome.stdout + outcome.stderr
         assert "log: published checkpoint: cannot read" in outcome.stdout
+
+    def test_finding_3_proof_never_hands_out_a_proof_from_a_changed_subtree(
+        self, cli: Cli, tmp_path: Path
+    ) -> None:
+        """Finding 3: a changed subtree row off the root's path made `proof` write a bad proof."""
+        cli.ok("demo")
+        assert cli.database_url is not None
+        raw_access_for(parse_database_url(cli.database_url)).execute(
+            "UPDATE ledger_tree_nodes SET hash = ? WHERE level = 1 AND node_index = 0",
+            (b"\x05" * 32,),
+            bypass_append_only=True,
+        )
+        out = tmp_path / "proof"
+
+        outcome = cli.run("proof", "--leaf", "2", "--out", str(out))
+
+        assert_one_line_error(outcome, "integrity failure", "leaf 2", status=1)
+        assert not out.exists()
 
     # Finding 16: the daemon cuts on a timer what other processes appended while it idled.
 
