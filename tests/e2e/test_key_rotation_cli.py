@@ -125,6 +125,23 @@ class KeyRotationCliContract:
         report = json.loads(cli.ok("verify", "--json").stdout)
         assert report["intact"] is True, report
 
+    def test_an_interrupted_rotation_blocks_the_next_until_repair_settles_it(
+        self, cli: Cli
+    ) -> None:
+        keys = cli.home / "keys"
+        # What a crash between the key switch and the commit leaves behind.
+        shutil.copy(keys / "event-signer.key", keys / "event-signer.previous.key")
+
+        refused = cli.run("rotate-key")
+        repaired = cli.ok("rotate-key", "--repair")
+        cli.ok("rotate-key")
+
+        assert refused.status == 2, refused
+        assert "rotate-key --repair" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert "interrupted rotation of the event-signer key undone" in repaired.stdout
+        assert json.loads(cli.ok("verify", "--json").stdout)["intact"] is True
+
 
 class TestKeyRotationCliOnSQLite(KeyRotationCliContract):
     @pytest.fixture
