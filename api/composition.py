@@ -13,13 +13,14 @@ from api.settings import Settings
 from domain.application import GovernanceApplication
 from ledger.checkpointer import Checkpointer
 from ledger.key_history import KeyHistory
+from ledger.key_rotation import keys_brought_in
 from ledger.keys import Keyring, keyid_of
 from ledger.keystore import KeyStore
 from ledger.log_entries import LogSource
 from ledger.note import NoteVerifier, vkey_for
-from ledger.postgres import SignedPostgresApplicationRecorder
+from ledger.postgres import SignedPostgresApplicationRecorder, SignedPostgresFactory
 from ledger.publication import CheckpointFile
-from ledger.sqlite import SignedSQLiteApplicationRecorder
+from ledger.sqlite import SignedSQLiteApplicationRecorder, SignedSQLiteFactory
 from ledger.tree_store import TreeStore
 
 __all__ = [
@@ -136,12 +137,16 @@ def open_ledger(settings: Settings) -> Ledger:
         signatures=Ed25519SignatureVerifier(),
         service_keyids=lambda: service_keyids(keystore),
     )
-    return Ledger(
-        settings=settings,
-        database=database,
-        keystore=keystore,
-        application=application,
+    ledger = Ledger(
+        settings=settings, database=database, keystore=keystore, application=application
     )
+    # Readers trust only the event keys the log brought in, not any file in keys/public.
+    factory = application.factory
+    assert isinstance(factory, SignedSQLiteFactory | SignedPostgresFactory)
+    factory.parts.bind_log(
+        lambda: keys_brought_in(ledger.recorder, ledger.log, keystore.event_keyring())
+    )
+    return ledger
 
 
 def service_keyids(keystore: KeyStore) -> set[str]:

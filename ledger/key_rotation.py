@@ -15,18 +15,21 @@ import json
 
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger.errors import KeyStoreError
+from ledger.errors import KeyStoreError, VerificationError
 from ledger.key_history import (
     EVENT_KEY_ROTATED,
     KEYS_AGGREGATE_ID,
     LOG_KEY_ROTATED,
     event_key_rotation,
     log_key_rotation,
+    parse_rotation,
 )
-from ledger.keys import Signer
+from ledger.keys import Keyring, Signer
 from ledger.keystore import EVENT_SIGNER, LOG, KeyStore
+from ledger.log_entries import LogSource
+from ledger.signed_event import open_event
 
-__all__ = ["repair_interrupted_rotation", "rotate_key"]
+__all__ = ["keys_brought_in", "repair_interrupted_rotation", "rotate_key"]
 
 _TOPICS = {EVENT_SIGNER: EVENT_KEY_ROTATED, LOG: LOG_KEY_ROTATED}
 
@@ -75,6 +78,30 @@ def repair_interrupted_rotation(
     committed = _latest_incoming(recorder, _TOPICS[name]) == current
     keystore.settle(name, committed=committed)
     return committed
+
+
+def keys_brought_in(
+    recorder: ApplicationRecorder, log: LogSource, keyring: Keyring
+) -> set[str] | None:
+    """The event keys the log brought in: the signer of leaf 0 and every rotation's incoming key.
+
+    Each is read through ``open_event`` against the published ``keyring``. None while the log
+    is empty or its first leaf unreadable (``verify`` reports that). Not positions: a reader
+    cannot know an event's leaf, so windows are ``verify``'s; this only keeps out a published
+    key no rotation brought in.
+    """
+    first = log.select_log_entries(0, 1)
+    if not first or first[0].stored is None:
+        return None
+    try:
+        keys = {open_event(first[0].stored, keyring).keyid}
+        for stored in recorder.select_events(KEYS_AGGREGATE_ID):
+            if stored.topic == EVENT_KEY_ROTATED:
+                rotation = parse_rotation(stored.topic, open_event(stored, keyring).state)
+                keys.add(rotation.incoming_keyid)
+    except VerificationError:
+        return None
+    return keys
 
 
 def _latest_incoming(recorder: ApplicationRecorder, topic: str) -> str | None:

@@ -19,7 +19,7 @@ every old public key stays published so old events and checkpoints stay verifiab
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -277,17 +277,29 @@ class ReloadingKeyring(Keyring):
     """The published event keys, read again when a signature names a key not yet known.
 
     A reader that started before a rotation thus verifies events signed by the incoming key.
+    With ``brought_in`` (the key ids the log's genesis and rotations brought in, or None when
+    the log cannot say yet), a published key no rotation brought in is not trusted.
     """
 
-    def __init__(self, keystore: KeyStore) -> None:
-        super().__init__(keystore.event_keyring().keys.values())
+    def __init__(
+        self, keystore: KeyStore, brought_in: Callable[[], set[str] | None] | None = None
+    ) -> None:
         self._keystore = keystore
+        self._brought_in = brought_in
+        super().__init__(self._trusted().values())
 
     def verify(self, keyid: str, signature: bytes, message: bytes) -> None:
         """As ``Keyring.verify``, after re-reading the published keys if ``keyid`` is new."""
         if keyid not in self._keys:
-            self._keys = dict(self._keystore.event_keyring().keys)
+            self._keys = self._trusted()
         super().verify(keyid, signature, message)
+
+    def _trusted(self) -> dict[str, Ed25519PublicKey]:
+        published = dict(self._keystore.event_keyring().keys)
+        allowed = self._brought_in() if self._brought_in is not None else None
+        if allowed is None:
+            return published
+        return {keyid: key for keyid, key in published.items() if keyid in allowed}
 
 
 def _write_private(path: Path, pem: bytes) -> None:

@@ -7,7 +7,7 @@ checkpoints; ``GOVLEDGER_CHECKPOINT_EVERY_LEAVES`` and ``GOVLEDGER_CHECKPOINT_EV
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from eventsourcing.persistence import Transcoder
 
@@ -34,6 +34,7 @@ class SignedStoreParts:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.keystore = KeyStore.from_environment(env)
         self.digests = DigestCache()
+        self._brought_in: Callable[[], set[str] | None] | None = None
         self.origin = env.get(ORIGIN_KEY) or DEFAULT_ORIGIN
         defaults = CheckpointPolicy()
         try:
@@ -64,5 +65,12 @@ class SignedStoreParts:
             log_key_rotating=lambda: self.keystore.rotation_in_flight(LOG),
         )
 
+    def bind_log(self, brought_in: Callable[[], set[str] | None]) -> None:
+        """Let readers trust only the event keys the log brought in (its genesis, rotations).
+
+        The composition root binds it once the recorder exists (see ``keys_brought_in``).
+        """
+        self._brought_in = brought_in
+
     def _keyring(self) -> ReloadingKeyring:
-        return ReloadingKeyring(self.keystore)
+        return ReloadingKeyring(self.keystore, self._brought_in)

@@ -17,7 +17,7 @@ from eventsourcing.persistence import StoredEvent
 from api.composition import Ledger, open_ledger
 from api.settings import Settings
 from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
-from ledger.errors import KeyStoreError, StoreError
+from ledger.errors import KeyStoreError, StoreError, VerificationError
 from ledger.key_history import (
     EVENT_KEY_ROTATED,
     KEYS_AGGREGATE_ID,
@@ -115,12 +115,18 @@ class KeyRotationContract:
 
         thief = open_ledger(home_with_key(settings, tmp_path, intruder))
         try:
-            add_versions(thief.application, "forged", 0)
+            forged_id = add_versions(thief.application, "forged", 0)
         finally:
             thief.close()
 
         (problem,) = verify_events(ledger).problems
         assert problem.reason.startswith(f"signed with key {intruder.keyid}, which no rotation")
+        reader = open_ledger(settings)  # a reader started after the key file appeared
+        try:
+            with pytest.raises(VerificationError, match="unregistered key"):
+                reader.application.repository.get(forged_id)
+        finally:
+            reader.close()
 
     def test_the_rotation_is_a_log_event_signed_by_the_outgoing_key_naming_the_incoming(
         self, ledger: Ledger, raw: RawAccess
