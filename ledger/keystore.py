@@ -19,13 +19,19 @@ every old public key stays published so old events and checkpoints stay verifiab
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ledger.durable_files import make_private_directory
+from ledger.durable_files import (
+    PRIVATE_FILE,
+    PUBLIC_FILE,
+    fsync_directory,
+    make_private_directory,
+    write_atomically,
+)
 from ledger.errors import KeyStoreError
 from ledger.keys import Keyring, Signer, keyid_of, public_key_from_pem, public_key_pem
 
@@ -34,9 +40,7 @@ __all__ = [
     "HOME_KEY",
     "LOG",
     "PASSPHRASE_KEY",
-    "CurrentSigner",
     "KeyStore",
-    "ReloadingKeyring",
 ]
 
 HOME_KEY = "GOVLEDGER_HOME"
@@ -118,7 +122,7 @@ class KeyStore:
                 incoming = self._load(name, _NEXT).public_key
                 _write_public(self.public_directory / f"{LOG}.pem", public_key_pem(incoming))
             os.replace(staged, current)
-            _sync_directory(self.directory)
+            fsync_directory(self.directory)
         except OSError as exc:
             raise KeyStoreError(f"cannot switch key file {current}: {exc.strerror}") from None
 
@@ -214,7 +218,6 @@ class KeyStore:
             _write_public(self.public_directory / f"{LOG}.pem", pem)
         private = self._private_path(name, _NEXT if staged else "")
         _write_private(private, signer.private_pem(self._passphrase))
-        _sync_directory(self.directory)
         return signer
 
     def _load(self, name: str, kind: str = "") -> Signer:
@@ -244,91 +247,9 @@ class KeyStore:
         return Signer(key)
 
 
-class CurrentSigner:
-    """The current key of one name, reloaded when its file changes (a rotation elsewhere).
-
-    Calling it costs one ``stat`` (it runs on every append): a process that started before a
-    rotation signs with the incoming key from the first transaction after the rotation.
-    """
-
-    def __init__(self, keystore: KeyStore, name: str) -> None:
-        self._keystore = keystore
-        self._name = name
-        self._path = str(keystore.key_path(name))
-        self._stamp: tuple[int, int] | None = None
-        self._signer: Signer | None = None
-
-    def __call__(self) -> Signer:
-        """The signer of the key file as it is now."""
-        try:
-            status = os.stat(self._path)
-        except OSError:
-            self._keystore.key_stamp(self._name)  # raises the error that says what to fix
-            raise
-        # os.replace gives the file a new inode: a rotation always changes the stamp.
-        stamp = (status.st_ino, status.st_mtime_ns)
-        if stamp != self._stamp or self._signer is None:
-            self._signer = self._keystore.signer(self._name)
-            self._stamp = stamp
-        return self._signer
-
-
-class ReloadingKeyring(Keyring):
-    """The published event keys, read again when a signature names a key not yet known.
-
-    A reader that started before a rotation thus verifies events signed by the incoming key.
-    With ``brought_in`` (the key ids the log's genesis and rotations brought in, or None when
-    the log cannot say yet), a published key no rotation brought in is not trusted.
-    """
-
-    def __init__(
-        self, keystore: KeyStore, brought_in: Callable[[], set[str] | None] | None = None
-    ) -> None:
-        self._keystore = keystore
-        self._brought_in = brought_in
-        super().__init__(self._trusted().values())
-
-    def verify(self, keyid: str, signature: bytes, message: bytes) -> None:
-        """As ``Keyring.verify``, after re-reading the published keys if ``keyid`` is new."""
-        if keyid not in self._keys:
-            self._keys = self._trusted()
-        super().verify(keyid, signature, message)
-
-    def _trusted(self) -> dict[str, Ed25519PublicKey]:
-        published = dict(self._keystore.event_keyring().keys)
-        allowed = self._brought_in() if self._brought_in is not None else None
-        if allowed is None:
-            return published
-        return {keyid: key for keyid, key in published.items() if keyid in allowed}
-
-
 def _write_private(path: Path, pem: bytes) -> None:
-    """Write a private key atomically and durably, readable by the owner only."""
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    write_atomically(path, pem, mode=PRIVATE_FILE)
 
 
 def _write_public(path: Path, pem: bytes) -> None:
-    """Write a public key atomically and durably, readable by everyone."""
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, 0o644)  # whatever the umask
-    os.replace(temporary, path)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make renames in ``directory`` durable."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    write_atomically(path, pem, mode=PUBLIC_FILE)

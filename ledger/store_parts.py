@@ -14,7 +14,8 @@ from eventsourcing.persistence import Transcoder
 from ledger.checkpointer import Checkpointer, CheckpointPolicy
 from ledger.digest_cache import DigestCache
 from ledger.errors import KeyStoreError
-from ledger.keystore import EVENT_SIGNER, LOG, CurrentSigner, KeyStore, ReloadingKeyring
+from ledger.keystore import EVENT_SIGNER, LOG, KeyStore
+from ledger.live_keys import CurrentSigner, ReloadingKeyring
 from ledger.mapper import SignedEventMapper
 from ledger.publication import CheckpointFile
 from ledger.sealing import Sealer

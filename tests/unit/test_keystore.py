@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ledger.dsse import sign_envelope
 from ledger.errors import KeyStoreError
 from ledger.keys import Signer, keyid_of
-from ledger.keystore import EVENT_SIGNER, LOG, CurrentSigner, KeyStore, ReloadingKeyring
+from ledger.keystore import EVENT_SIGNER, LOG, KeyStore
+from ledger.live_keys import CurrentSigner, ReloadingKeyring
 
 PAYLOAD_TYPE = "application/vnd.govledger.test+json"
 

@@ -11,7 +11,8 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.errors import StoreError
 from ledger.key_history import event_key_rotation, log_key_rotation
-from ledger.keystore import EVENT_SIGNER, LOG, CurrentSigner, KeyStore
+from ledger.keystore import EVENT_SIGNER, LOG, KeyStore
+from ledger.live_keys import CurrentSigner
 from ledger.sealing import SealedEvent, Sealer
 
 
