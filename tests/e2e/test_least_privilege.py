@@ -9,6 +9,7 @@ TRUNCATE privilege. Each test creates its own login role and drops it afterwards
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,11 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
+from api.composition import open_ledger
 from api.database import parse_database_url
+from tests.conftest import make_settings
 from tests.e2e.conftest import Cli, assert_one_line_error
+from tests.integration.test_signed_store import add_versions
 
 TABLES = ("ledger_events", "ledger_leaves", "ledger_tree_nodes", "ledger_checkpoints")
 
@@ -139,6 +143,47 @@ def test_finding_12_the_service_role_cannot_rewrite_history(
 
     assert allowed == []
     assert _counts(postgres_url) == before
+
+
+def test_finding_12_concurrent_service_writers_keep_leaf_order_equal_to_commit_order(
+    cli: Cli, postgres_url: str, service_url: str
+) -> None:
+    """Finding 12: the advisory lock serialises writers as LOCK TABLE did, without privilege.
+
+    Leaf indexes stay dense, and the leaf order is the notification-id order (the commit order
+    readers of the notification log rely on).
+    """
+    cli.ok("init", "--owner-db", postgres_url)
+    settings = make_settings(service_url, cli.home)
+    failures: list[BaseException] = []
+
+    def write(writer: int) -> None:
+        opened = open_ledger(settings)
+        try:
+            for dataset in range(10):
+                add_versions(opened.application, f"writer-{writer}-{dataset}", 1)
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+        finally:
+            opened.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    with psycopg.connect(postgres_url, autocommit=True) as owner:
+        rows = owner.execute(
+            "SELECT l.leaf_index, e.notification_id FROM ledger_leaves l JOIN ledger_events e "
+            "USING (originator_id, originator_version) ORDER BY l.leaf_index"
+        ).fetchall()
+    indexes = [index for index, _ in rows]
+    notification_ids = [notification_id for _, notification_id in rows]
+    assert indexes == list(range(1 + 3 * 10 * 2))  # the first admin, then the writers' events
+    assert notification_ids == sorted(notification_ids)
+    assert cli.ok("verify").stdout.startswith("ledger intact:")
 
 
 def test_a_single_role_set_up_says_the_service_role_owns_the_tables(
