@@ -73,16 +73,19 @@ def grant_service_role(roles: RoleSetUp) -> None:
     """
     service_role = sql.Identifier(roles.service.user)
     tables = sql.SQL(", ").join(sql.Identifier(table) for table in LEDGER_TABLES)
+    sequence = sql.Identifier(_SEQUENCE)
     statements = [
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(service_role),
         sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(tables, service_role),
         sql.SQL("GRANT SELECT, INSERT ON TABLE {} TO {}").format(tables, service_role),
+        sql.SQL("REVOKE ALL ON TABLE alembic_version FROM {}").format(service_role),
         sql.SQL("GRANT SELECT ON TABLE alembic_version TO {}").format(service_role),
-        sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.Identifier(_SEQUENCE), service_role),
+        sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(sequence, service_role),
+        sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sequence, service_role),
     ]
     try:
         with _connect(roles.owner) as connection, connection.transaction():
-            _refuse_owned_objects(connection, roles.service.user)
+            _refuse_owned_objects(connection, roles.service.user, roles.owner.user)
             for statement in statements:
                 connection.execute(statement)
     except psycopg.Error as exc:
@@ -103,7 +106,9 @@ def is_superuser(database: Database) -> bool:
     return bool(row and row[0])
 
 
-def _refuse_owned_objects(connection: psycopg.Connection[tuple[object, ...]], role: str) -> None:
+def _refuse_owned_objects(
+    connection: psycopg.Connection[tuple[object, ...]], role: str, owner: str
+) -> None:
     owned = connection.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
         "WHERE r.rolname = %s AND c.relname = ANY(%s) UNION ALL "
@@ -115,7 +120,8 @@ def _refuse_owned_objects(connection: psycopg.Connection[tuple[object, ...]], ro
         names = ", ".join(str(name) for (name,) in owned)
         raise ConfigurationError(
             f"service role {role!r} owns {names}, so it could disable the append-only "
-            "triggers: as the owner role, ALTER ... OWNER TO it, then run init again"
+            f"triggers: transfer each to {owner!r} (ALTER TABLE name OWNER TO {owner}), "
+            "then run init again"
         )
 
 

@@ -186,6 +186,40 @@ def test_finding_12_concurrent_service_writers_keep_leaf_order_equal_to_commit_o
     assert cli.ok("verify").stdout.startswith("ledger intact:")
 
 
+def test_init_again_revokes_privileges_beyond_what_the_service_role_needs(
+    cli: Cli, postgres_url: str, service_url: str, service_role: str
+) -> None:
+    cli.ok("init", "--owner-db", postgres_url)
+    with psycopg.connect(postgres_url, autocommit=True) as owner:
+        owner.execute(
+            sql.SQL("GRANT UPDATE, DELETE, TRUNCATE, TRIGGER ON ledger_events TO {}").format(
+                sql.Identifier(service_role)
+            )
+        )
+
+    cli.ok("init", "--owner-db", postgres_url)
+
+    with (
+        psycopg.connect(service_url, autocommit=True) as service,
+        pytest.raises(errors.InsufficientPrivilege),
+    ):
+        service.execute("DELETE FROM ledger_events")
+
+
+def test_a_service_role_that_owns_a_ledger_table_is_refused_in_one_line(
+    cli: Cli, postgres_url: str, service_role: str
+) -> None:
+    cli.ok("init", "--owner-db", postgres_url)
+    with psycopg.connect(postgres_url, autocommit=True) as owner:
+        owner.execute(
+            sql.SQL("ALTER TABLE ledger_leaves OWNER TO {}").format(sql.Identifier(service_role))
+        )
+
+    outcome = cli.run("init", "--owner-db", postgres_url)
+
+    assert_one_line_error(outcome, service_role, "owns ledger_leaves", "OWNER TO")
+
+
 def test_a_single_role_set_up_says_the_service_role_owns_the_tables(
     tmp_path: Path, postgres_url: str
 ) -> None:
