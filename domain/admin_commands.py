@@ -30,6 +30,7 @@ class AdminCommands(GovernanceService):
         later principals are registered by an admin (``register_principal``), which is
         authorised and recorded like every command.
         """
+        check_name(name, "first admin (GOVLEDGER_ADMIN)")
         if self.recorder.max_notification_id() is not None:
             return False
         try:

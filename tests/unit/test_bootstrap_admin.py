@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 import pytest
 
 from domain.application import GovernanceApplication
-from domain.errors import NotAuthorizedError, NotFoundError
+from domain.errors import InvalidArgumentError, NotAuthorizedError, NotFoundError
 from domain.roles import Role
 
 
@@ -53,3 +53,13 @@ def test_finding_11_any_event_makes_the_ledger_initialised(app: GovernanceApplic
 
     with pytest.raises(NotFoundError):
         app.get_principal("mallory")
+
+
+@pytest.mark.parametrize("name", ["", " root", "root\n", "a" * 201])
+def test_a_malformed_first_admin_name_is_refused_before_anything_is_recorded(
+    app: GovernanceApplication, name: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match="GOVLEDGER_ADMIN"):
+        app.bootstrap_admin(name)
+
+    assert event_count(app) == 0
