@@ -22,6 +22,7 @@ from api.errors import ConfigurationError
 from api.existing_ledger import holds_events, require_the_keys_that_signed_it
 from api.settings import Settings
 from domain.errors import NotFoundError
+from domain.values import check_name
 
 __all__ = ["initialise"]
 
@@ -31,6 +32,7 @@ def initialise(settings: Settings, owner_url: str | None) -> None:
 
     Every refusal about keys or roles comes before anything is written.
     """
+    check_name(settings.admin, "first admin (GOVLEDGER_ADMIN)")
     roles = role_set_up(parse_database_url(settings.database_url), owner_url)
     _reach(roles)
     keystore = keystore_for(settings)

@@ -145,3 +145,18 @@ class TestInitOnPostgres(InitContract):
     @pytest.fixture
     def database_url(self, postgres_url: str) -> str:
         return postgres_url
+
+
+def test_a_malformed_govledger_admin_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    cli = AdminCli(
+        cwd=tmp_path,
+        home=tmp_path / "home",
+        database_url=f"sqlite:///{tmp_path / 'ledger.db'}",
+        admin=" root",
+    )
+
+    outcome = cli.run("init")
+
+    assert_one_line_error(outcome, "GOVLEDGER_ADMIN", "' root'")
+    assert not cli.home.exists()
+    assert not (tmp_path / "ledger.db").exists()
