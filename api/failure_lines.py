@@ -8,6 +8,7 @@ the wrong kind, or closed to the user) and the event-sourcing library's ``Persis
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from eventsourcing.persistence import PersistenceError
@@ -46,11 +47,15 @@ def os_error_line(error: OSError) -> str:
 
 
 def database_error_line(error: PersistenceError) -> str:
-    """One line for a database failure the ledger did not word itself."""
-    return (
-        f"database error ({type(error).__name__}: {error}); check the database is up and "
-        "GOVLEDGER_DATABASE_URL (or --db)"
-    )
+    """One line for a database failure the ledger did not word itself, with advice per engine."""
+    if isinstance(error.__cause__, sqlite3.Error):
+        advice = (
+            "check that the user running govledger may read and write the SQLite file named by "
+            "GOVLEDGER_DATABASE_URL (or --db) and its folder"
+        )
+    else:
+        advice = "check the database is up and GOVLEDGER_DATABASE_URL (or --db)"
+    return f"database error ({type(error).__name__}: {error}); {advice}"
 
 
 def _first_closed_folder(path: Path) -> Path | None:

@@ -219,6 +219,22 @@ def test_finding_13_a_sqlite_ledger_locked_by_another_writer_is_one_line_exit_2(
     assert leaves(sqlite_cli) == before
 
 
+def test_finding_13_a_read_only_sqlite_file_is_one_line_saying_to_make_it_writable(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "ledger.db"
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home", database_url=f"sqlite:///{database}")
+    cli.ok("init")
+    before = leaves(cli)
+    database.chmod(0o444)
+
+    outcome = run_as_ordinary_user(cli, "demo")
+
+    database.chmod(0o644)
+    assert_one_line_error(outcome, "readonly database", "may read and write the SQLite file")
+    assert leaves(cli) == before
+
+
 class KeyFolderContract:
     """An unusable key folder is one line naming it, on every engine; needs ``database_url``."""
 
