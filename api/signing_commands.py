@@ -23,6 +23,7 @@ from domain.statements import Statement
 
 __all__ = ["personal_key", "public_key_path", "register", "sign_statement"]
 
+_PUBLIC_FILE_MODE = 0o644
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
 
@@ -55,18 +56,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def personal_key(arguments: argparse.Namespace) -> int:
-    """Create a key file (mode 0600) and ``<file>.pub``; print the key id and the paths."""
+    """Create a key file (mode 0600) and ``<file>.pub`` (0644); print the key id and the paths.
+
+    Both files are new (a symlink in their place counts as existing), or neither is left.
+    """
     out: Path = arguments.out
     passphrase = _passphrase(arguments.passphrase_env)
     public_path = public_key_path(out)
     for path in (out, public_path):
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raise ConfigurationError(f"{path} already exists: choose another --out")
     try:
         key = generate_personal_key(out, passphrase)
     except PersonalKeyError as exc:
         raise ConfigurationError(str(exc)) from None
-    public_path.write_text(key.public_key_pem(), encoding="utf-8")
+    try:
+        _write_new_public_file(public_path, key.public_key_pem())
+    except OSError as exc:
+        out.unlink(missing_ok=True)  # never leave a private key without its public key
+        raise ConfigurationError(
+            f"cannot create {public_path}: {exc.strerror or exc}; nothing was created"
+        ) from None
     print(f"created personal key {key.keyid}")
     print(f"private key in {out}; public key in {public_path}: have an admin register it")
     if passphrase is None:
@@ -109,6 +119,14 @@ def sign_statement(arguments: argparse.Namespace) -> int:
     }
     print(json.dumps(document, indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _write_new_public_file(path: Path, text: str) -> None:
+    """Create ``path`` (never through a symlink, never over a file) as mode 0644, any umask."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PUBLIC_FILE_MODE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), _PUBLIC_FILE_MODE)  # the umask may have changed the bits
+        file.write(text)
 
 
 def public_key_path(key_path: Path) -> Path:

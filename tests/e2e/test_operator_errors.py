@@ -17,6 +17,7 @@ import ctypes
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -283,6 +284,38 @@ class TestKeyFolderOnPostgres(KeyFolderContract):
     @pytest.fixture
     def database_url(self, postgres_url: str) -> str:
         return postgres_url
+
+
+def test_build_7_personal_key_never_writes_through_a_symlink_in_place_of_the_public_key(
+    tmp_path: Path,
+) -> None:
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home")
+    key = tmp_path / "alice.key"
+    (tmp_path / "alice.key.pub").symlink_to(tmp_path / "elsewhere" / "planted.pem")
+
+    outcome = cli.run("personal-key", "--out", str(key))
+
+    assert_one_line_error(outcome, "alice.key.pub already exists")
+    assert not key.exists()
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o077])
+def test_build_7_personal_key_files_get_their_modes_whatever_the_umask(
+    tmp_path: Path, umask: int
+) -> None:
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home")
+    key = tmp_path / "alice.key"
+
+    outcome = _run(cli, ("personal-key", "--out", str(key)), preexec_fn=lambda: _umask(umask))
+
+    assert outcome.status == 0, outcome
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "alice.key.pub").stat().st_mode) == 0o644
+
+
+def _umask(mask: int) -> None:
+    os.umask(mask)
 
 
 def test_build_7_sign_refuses_a_key_file_far_too_large_to_be_a_key(tmp_path: Path) -> None:
