@@ -13,7 +13,7 @@ from domain.policy_history import PolicyHistory
 from domain.principal import Principal
 from domain.roles import Command, Role
 from domain.service import SYSTEM_ACTOR, GovernanceService, required
-from domain.values import check_name
+from domain.values import check_name, check_text, check_texts
 from domain.vocabulary import parse
 
 __all__ = ["AdminCommands"]
@@ -42,9 +42,9 @@ class AdminCommands(GovernanceService):
 
     def register_principal(self, *, actor: str, name: str, roles: Sequence[str]) -> UUID:
         """Register a person or service with its roles; return its id."""
-        with self._command(actor, Command.REGISTER_PRINCIPAL, roles=list(roles)):
+        with self._command(actor, Command.REGISTER_PRINCIPAL, roles=roles):
             check_name(name, "principal name")
-            granted = [parse(Role, role, "role").value for role in roles]
+            granted = [parse(Role, role, "role").value for role in check_texts(roles, "role")]
             principal = Principal(name=name, roles=granted, actor=actor)
             return self._register(principal, f"principal {name!r}")
 
@@ -72,7 +72,7 @@ class AdminCommands(GovernanceService):
         with self._command(actor, Command.REGISTER_KEY, public_key=public_key_pem):
             verifier = required(self.signatures, argument="signatures", needed_by="register_key")
             principal = self.get_principal(name)
-            if not public_key_pem.strip():
+            if not check_text(public_key_pem, "public key").strip():
                 raise InvalidArgumentError(f"the public key of {name!r} is empty: give its PEM")
             try:
                 keyid = verifier.keyid(public_key_pem)
@@ -94,6 +94,7 @@ class AdminCommands(GovernanceService):
     def revoke_key(self, *, actor: str, name: str, keyid: str) -> None:
         """Revoke key ``keyid`` of principal ``name``: its signatures are refused from now on."""
         with self._command(actor, Command.REVOKE_KEY, keyid=keyid):
+            check_text(keyid, "key id")
             principal = self.get_principal(name)
             if keyid not in principal.keys:
                 raise InvalidStateError(f"{name!r} has no key {keyid} to revoke")

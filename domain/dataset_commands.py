@@ -9,7 +9,7 @@ from domain.dataset import UNKNOWN_LICENSE, Dataset
 from domain.errors import InvalidArgumentError
 from domain.roles import Command
 from domain.service import GovernanceService
-from domain.values import check_count, check_name
+from domain.values import check_count, check_list, check_name, check_text
 from domain.vocabulary import Sensitivity, check_digest, parse
 
 __all__ = ["DatasetCommands"]
@@ -22,6 +22,7 @@ class DatasetCommands(GovernanceService):
         """Register a dataset under a unique name; return its id."""
         with self._command(actor, Command.REGISTER_DATASET, description=description):
             check_name(name, "dataset name")
+            check_text(description, "dataset description")
             dataset = Dataset(name=name, description=description, actor=actor)
             return self._register(dataset, f"dataset {name!r}", hint="add a version to it instead")
 
@@ -65,13 +66,13 @@ class DatasetCommands(GovernanceService):
 
 def _columns(columns: Sequence[str], protected_attributes: Sequence[str]) -> list[str]:
     """The column names, distinct and non-empty; each protected attribute must be one of them."""
-    names = [check_name(column, "column") for column in columns]
+    names = [check_name(column, "column") for column in check_list(columns, "column")]
     if not names:
         raise InvalidArgumentError("a dataset version has at least one column")
     for position, column in enumerate(names):
         if column in names[:position]:
             raise InvalidArgumentError(f"column {column!r} is listed twice")
-    for attribute in protected_attributes:
+    for attribute in check_list(protected_attributes, "protected attribute"):
         if attribute not in names:
             raise InvalidArgumentError(
                 f"protected attribute {attribute!r} is not a column of the version: "

@@ -13,6 +13,7 @@ from domain.roles import Command
 from domain.service import GovernanceService
 from domain.statements import Statement
 from domain.values import (
+    check_list,
     check_name,
     check_numbers,
     check_seed,
@@ -49,9 +50,11 @@ class DevelopmentCommands(GovernanceService):
             Command.REGISTER_MODEL,
             purpose=purpose,
             intended_use=intended_use,
-            restrictions=list(restrictions),
+            restrictions=restrictions,
         ):
             check_name(name, "model name")
+            check_text(purpose, "purpose")
+            check_text(intended_use, "intended use")
             check_texts(restrictions, "restriction")
             tier = parse(RiskTier, risk_tier, "risk tier")
             responsible = self.get_principal(owner or actor).name
@@ -90,11 +93,12 @@ class DevelopmentCommands(GovernanceService):
         with self._command(
             actor,
             Command.TRAIN_MODEL_VERSION,
-            dataset_versions=list(dataset_versions),
+            dataset_versions=dataset_versions,
             training_spec=training_spec,
             code_version=code_version,
             environment=environment,
         ):
+            lineage = _lineage(dataset_versions)
             check_training(training_spec, code_version, environment)
             check_digest(artifact_digest, "artifact digest")
             measured = check_numbers(metrics, "metric")
@@ -102,7 +106,7 @@ class DevelopmentCommands(GovernanceService):
         version = ModelVersion(
             model_id=model.id,
             number=model.next_version_number,
-            dataset_versions=[json_value(v, "dataset version") for v in dataset_versions],
+            dataset_versions=lineage,
             training_spec=json_object(training_spec, "training spec"),
             code_version=code_version,
             environment=dict(environment),
@@ -195,3 +199,12 @@ def check_training(
         raise InvalidArgumentError(f"environment {environment!r} is not a mapping")
     for name, value in environment.items():
         check_text(value, f"environment {name}")
+
+
+def _lineage(dataset_versions: object) -> list[object]:
+    """The dataset versions a version was trained on, as recorded: each a text or an object."""
+    lineage = check_list(dataset_versions, "dataset version")
+    for item in lineage:
+        if not isinstance(item, str | Mapping):
+            raise InvalidArgumentError(f"dataset version {item!r} is neither a text nor an object")
+    return [json_value(item, "dataset version") for item in lineage]

@@ -52,6 +52,7 @@ class ExplanationCommands(DevelopmentCommands):
             if not check_text(prediction_ref, "prediction ref") or not check_text(method, "method"):
                 raise InvalidArgumentError("an explanation names its prediction and its method")
             check_seed(seed, "explanation seed")
+            recorded = json_object(parameters, "explanation parameters")
             digest = check_digest(weights_digest, "weights digest")
             fit = check_fidelity(fidelity)
             version = self.get_model_version(version_id)
@@ -59,7 +60,7 @@ class ExplanationCommands(DevelopmentCommands):
             model_version_id=version.id,
             prediction_ref=prediction_ref,
             method=method,
-            parameters=json_object(parameters, "explanation parameters"),
+            parameters=recorded,
             seed=seed,
             weights_digest=digest,
             fidelity=fit,

@@ -9,7 +9,7 @@ storage; the commands therefore refuse it first, naming the argument and what it
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ __all__ = [
     "MAX_SEED",
     "check_count",
     "check_json",
+    "check_list",
     "check_name",
     "check_number",
     "check_numbers",
@@ -73,9 +74,16 @@ def check_name(name: object, what: str) -> str:
     return check_text(name, what)
 
 
-def check_texts(texts: Iterable[object], what: str) -> list[str]:
-    """Every item of ``texts`` checked with ``check_text``, as a list."""
-    return [check_text(text, what) for text in texts]
+def check_list(items: object, what: str) -> list[object]:
+    """``items`` as a list if it is a list or tuple (not text, a mapping or a scalar)."""
+    if not isinstance(items, list | tuple):
+        raise InvalidArgumentError(f"{what}s {items!r} are not a list")
+    return list(items)
+
+
+def check_texts(texts: object, what: str) -> list[str]:
+    """Every item of the list ``texts`` checked with ``check_text``, as a list."""
+    return [check_text(text, what) for text in check_list(texts, what)]
 
 
 def check_count(count: object, what: str) -> int:

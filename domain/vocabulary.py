@@ -93,7 +93,7 @@ def check_digest(digest: str, what: str) -> str:
 
 
 def check_digests(digests: Iterable[str], what: str) -> list[str]:
-    """Check every digest of ``digests``; return them as a list."""
-    if isinstance(digests, str):
+    """Check every digest of the list ``digests``; return them as a list."""
+    if not isinstance(digests, list | tuple):
         raise InvalidArgumentError(f"{what}s {digests!r} are not a list of digests")
     return [check_digest(digest, what) for digest in digests]
