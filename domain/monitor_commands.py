@@ -13,7 +13,7 @@ from domain.monitoring_commands import MonitoringCommands
 from domain.policy import MonitoringThresholds
 from domain.roles import Command
 from domain.service import required
-from domain.values import check_number
+from domain.values import check_list, check_number, check_texts
 from domain.vocabulary import Environment, parse
 
 __all__ = ["MonitorCommands"]
@@ -112,6 +112,8 @@ class MonitorCommands(MonitoringCommands):
         detector = required(
             self.drift_detector, argument="drift_detector", needed_by="a drift monitor"
         )
+        check_list(reference_rows, "reference row")
+        check_list(window_rows, "window row")
         if not reference_rows or not window_rows:
             raise InvalidArgumentError("a drift window needs reference rows and window rows")
         per_feature = detector.drift(reference_rows, window_rows)
@@ -133,6 +135,9 @@ class MonitorCommands(MonitoringCommands):
         assessor = required(
             self.fairness_assessor, argument="fairness_assessor", needed_by="a fairness monitor"
         )
+        for prediction in check_list(predictions, "prediction"):
+            check_number(prediction, "prediction")
+        check_texts(groups, "group")
         if not predictions or len(predictions) != len(groups):
             raise InvalidArgumentError(
                 f"a fairness window needs one group per prediction: {len(predictions)} "

@@ -13,7 +13,7 @@ from domain.development_commands import DevelopmentCommands, check_training
 from domain.errors import InvalidArgumentError, PortError
 from domain.roles import Command
 from domain.service import required
-from domain.values import check_count, check_numbers
+from domain.values import check_count, check_list, check_numbers
 
 __all__ = ["TrainingCommands"]
 
@@ -49,8 +49,13 @@ class TrainingCommands(DevelopmentCommands):
             check_training(training_spec, code_version, environment)
             store = required(self.artifacts, argument="artifacts", needed_by=needed_by)
             trainer = required(self.trainer, argument="trainer", needed_by=needed_by)
-            if not dataset_refs:
+            if not check_list(dataset_refs, "dataset ref"):
                 raise InvalidArgumentError("training from data needs at least one dataset version")
+            for ref in dataset_refs:
+                if not isinstance(ref, list | tuple) or len(ref) != 2:
+                    raise InvalidArgumentError(
+                        f"dataset ref {ref!r} is not a pair (dataset id, version number)"
+                    )
             self._model_to_train(model_id, derived_from)
             lineage = [
                 self._dataset_lineage(dataset_id, number) for dataset_id, number in dataset_refs
