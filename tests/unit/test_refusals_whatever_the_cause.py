@@ -203,6 +203,10 @@ PORTED: dict[str, Command] = {
         o.app.start_validation,
         {"actor": "vera", "version_id": o.train(s["model"], artifact=OTHER_ARTIFACT)},
     ),
+    "conclude_validation": lambda o, s: (
+        o.app.conclude_validation,
+        conclusion_arguments(o, s["model"]),
+    ),
     "reject_approval": lambda o, s: (
         o.app.reject_approval,
         o.decision("abe", s["version"], granted=False),
@@ -249,6 +253,23 @@ PORTED: dict[str, Command] = {
         },
     ),
 }
+
+
+def conclusion_arguments(org: Organisation, model_id: UUID) -> dict[str, Any]:
+    """A validation conclusion, signed by vera, of a new version she started validating."""
+    artifact = "sha256:" + "c" * 64
+    version_id = org.train(model_id, artifact=artifact)
+    org.app.start_validation(actor="vera", version_id=version_id)
+    statement = org.statement(
+        "vera", "conclude_validation", version_id, outcome="passed", artifact_digest=artifact
+    )
+    return {
+        "actor": "vera",
+        "version_id": version_id,
+        "outcome": "passed",
+        "evidence_digests": EVIDENCE,
+        **org.signed("vera", statement),
+    }
 
 
 def with_ports(new_organisation: NewOrganisation) -> tuple[Organisation, dict[str, UUID]]:
