@@ -41,6 +41,8 @@ from ledger.tree_store import Cursor, StoredCheckpoint, TreeStore
 __all__ = ["CheckpointPolicy", "Checkpointer", "cut_checkpoint_if_due"]
 
 alarms = logging.getLogger("govledger.alarm")
+# A rotation settles its key files right after its commit: longer means it was interrupted.
+_ROTATION_GRACE_SECONDS = 5.0
 
 # Envelopes read per query when checking new leaves: bounded memory for a large first cut.
 _ENVELOPE_BATCH = 1000
@@ -74,6 +76,7 @@ class Checkpointer:
         self._load_signer = signer
         self._log_keys = log_keys
         self._log_key_rotating = log_key_rotating or (lambda: False)
+        self._deferred_since: float | None = None
         self._published = published
         self.policy = policy or CheckpointPolicy()
         self._clock = clock
@@ -118,11 +121,9 @@ class Checkpointer:
             if rotating or self._log_key_rotating() or self._load_signer() is not signer:
                 # Appends and cuts may hold different locks (PostgreSQL): while a log-key
                 # rotation commits, which key may sign this size is unsettled; the next cut signs.
-                alarms.warning(
-                    "checkpoint deferred: a log-key rotation is committing or was interrupted "
-                    "(if no rotate-key is running, run `govledger rotate-key --repair`)"
-                )
+                self._defer()
                 return latest
+            self._deferred_since = None
             signed_size = latest.size if latest else 0
             if size < signed_size:
                 raise self._alarm(
@@ -154,6 +155,18 @@ class Checkpointer:
             self._published.write(note)
         self._pending, self._last_cut = 0, time.monotonic()
         return checkpoint
+
+    def _defer(self) -> None:
+        """Note a cut deferred by a log-key rotation; alarm only when it lasts (interrupted)."""
+        now = time.monotonic()
+        if self._deferred_since is None:
+            self._deferred_since = now
+        if now - self._deferred_since >= _ROTATION_GRACE_SECONDS:
+            alarms.warning(
+                "checkpoints deferred for %.0f s: a log-key rotation was interrupted; if no "
+                "rotate-key is running, run `govledger rotate-key --repair`",
+                now - self._deferred_since,
+            )
 
     def _check_signed(self, c: Cursor, latest: StoredCheckpoint, signer: Signer) -> None:
         opened = self._open(latest.note, signer)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -349,7 +351,7 @@ class KeyRotationContract:
         assert verify_events(ledger).intact
 
     def test_a_checkpoint_waits_while_a_log_key_rotation_is_committing(
-        self, ledger: Ledger
+        self, ledger: Ledger, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         add_versions(ledger.application, "credit", 0)
         before = ledger.checkpointer.cut()
@@ -357,11 +359,19 @@ class KeyRotationContract:
         incoming = ledger.keystore.stage(LOG)
         ledger.recorder.insert_events([log_key_rotation(1, outgoing, incoming)])
 
-        deferred = ledger.checkpointer.cut()  # the rotation has not settled its key files yet
+        with caplog.at_level(logging.WARNING, logger="govledger.alarm"):
+            deferred = ledger.checkpointer.cut()  # the rotation has not settled its files yet
+            quiet = list(caplog.records)
+            later = time.monotonic() + 60
+            monkeypatch.setattr("ledger.checkpointer.time.monotonic", lambda: later)
+            assert ledger.checkpointer.cut() == before
+        monkeypatch.undo()
         ledger.keystore.settle(LOG, committed=True)
         signed = ledger.checkpointer.cut()
 
         assert deferred == before
+        assert quiet == []  # a rotation settling right now is no alarm...
+        assert "rotate-key --repair" in caplog.text  # ...one that stays unsettled is
         assert signed is not None
         assert before is not None
         assert signed.size == before.size + 1
