@@ -31,6 +31,7 @@ _NEWEST_EVENT = {
     "sqlite": "SELECT state FROM ledger_events ORDER BY rowid DESC LIMIT 1",
     "postgresql": "SELECT state FROM ledger_events ORDER BY notification_id DESC LIMIT 1",
 }
+_CONNECT_TIMEOUT_SECONDS = 5
 _NEWEST_CHECKPOINT = "SELECT note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1"
 
 
@@ -116,7 +117,9 @@ def _rows(database: Database, statement: str) -> list[tuple[Any, ...]]:
                 f"cannot read {database.describe()}: {exc}; fix GOVLEDGER_DATABASE_URL"
             ) from None
     try:
-        with psycopg.connect(database.libpq_conninfo(), autocommit=True) as connection:
+        with psycopg.connect(
+            database.libpq_conninfo(), connect_timeout=_CONNECT_TIMEOUT_SECONDS, autocommit=True
+        ) as connection:
             return connection.execute(statement).fetchall()
     except psycopg.errors.UndefinedTable:
         return []
