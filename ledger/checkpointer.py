@@ -152,7 +152,10 @@ class Checkpointer:
             signed_at = datetime.fromtimestamp(timestamp, UTC).isoformat()
             self.store.insert_checkpoint(c, checkpoint, signed_at)
         if self._published is not None:
-            self._published.write(note)
+            try:
+                self._published.write(note)
+            except InconsistentLogError as exc:
+                raise self._alarm(f"signed but not published: {exc}") from None
         self._pending, self._last_cut = 0, time.monotonic()
         return checkpoint
 

@@ -14,11 +14,13 @@ from api.composition import Ledger, log_vkey, open_ledger, published_checkpoint
 from api.database import Database
 from api.settings import Settings
 from ledger import merkle
-from ledger.checkpoint import checkpoint_time, open_checkpoint
+from ledger.checkpoint import Checkpoint, checkpoint_time, open_checkpoint, sign_checkpoint
+from ledger.checkpointer import Checkpointer
 from ledger.dsse import Envelope, sign_envelope
 from ledger.errors import InconsistentLogError
 from ledger.note import NoteVerifier
 from ledger.offline import verify_entry
+from ledger.publication import CheckpointFile
 from ledger.tlog_proof import TlogProof
 from ledger.tree_verification import TreeReport, verify_tree
 from tests.conftest import make_settings
@@ -422,6 +424,29 @@ class TransparencyLogContract:
         with pytest.raises(InconsistentLogError, match="published checkpoint 5 is not stored"):
             ledger.checkpointer.cut(recheck=False)
 
+    def test_finding_14_a_different_tree_published_at_the_same_size_raises_the_alarm(
+        self, ledger: Ledger, settings: Settings, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Finding 14: publication never replaces a tree of the same size with another root."""
+        self.grow(ledger, "credit", 1)
+        add_versions(ledger.application, "fraud", 1)
+        log_signer = ledger.keystore.log_signer()
+        rival = sign_checkpoint(
+            Checkpoint(settings.log_origin, 4, b"\x03" * 32), settings.log_origin, log_signer
+        )
+        published = RivalPublishedLate(published_checkpoint(settings).path, rival)
+        checkpointer = Checkpointer(
+            ledger.tree, origin=settings.log_origin, signer=lambda: log_signer, published=published
+        )
+
+        with (
+            caplog.at_level(logging.CRITICAL, logger="govledger.alarm"),
+            pytest.raises(InconsistentLogError, match="signed but not published"),
+        ):
+            checkpointer.cut()
+        assert "another root" in caplog.text
+        assert published.read() == rival
+
     # Finding 16: a timer signs the tail while writers idle.
 
     def test_finding_16_a_timer_signs_a_tail_another_writer_left_idle(
@@ -457,6 +482,21 @@ class TransparencyLogContract:
             (merkle.leaf_hash(forged), leaf_index),
             bypass_append_only=True,
         )
+
+
+class RivalPublishedLate(CheckpointFile):
+    """A publisher of another tree writes between a cut's checks and its publication."""
+
+    def __init__(self, path: Path, rival: str) -> None:
+        super().__init__(path)
+        self.rival: str | None = rival
+
+    def read(self) -> str | None:
+        rival, self.rival = self.rival, None
+        if rival is None:
+            return super().read()
+        super().write(rival)
+        return None  # what the cut's check saw, just before
 
 
 class TestTransparencyLogOnSQLite(TransparencyLogContract):
