@@ -118,6 +118,23 @@ class TreeStore:
         )
         return [tuple(row) for row in c.fetchall()]
 
+    def node_digest(self, c: Cursor, level: int, start: int, end: int) -> tuple[int, bytes] | None:
+        """The count and SHA-256 of one level's hashes in ``[start, end)``, concatenated in order.
+
+        Computed by PostgreSQL (placeholder ``%s``), so verifying an intact level moves one row,
+        not one per subtree; None on SQLite, where reading the rows in process is as cheap.
+        """
+        if self._p != "%s":
+            return None
+        c.execute(
+            "SELECT count(*), sha256(COALESCE(string_agg(hash, ''::bytea ORDER BY node_index), "
+            f"''::bytea)) FROM {NODES_TABLE} "
+            "WHERE level = %s AND node_index >= %s AND node_index < %s",
+            (level, start, end),
+        )
+        count, digest = c.fetchone()
+        return int(count), bytes(digest)
+
     def max_node_level(self, c: Cursor) -> int:
         """The highest level of any stored subtree, 0 when none is stored."""
         c.execute(f"SELECT COALESCE(MAX(level), 0) FROM {NODES_TABLE}")

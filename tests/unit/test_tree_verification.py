@@ -51,6 +51,9 @@ class MemoryTree:
     def nodes_beyond(self, _: None, size: int) -> list[tuple[int, Any]]:
         return sorted((lv, i) for lv, i in self.nodes if (i + 1) << lv > size)
 
+    def node_digest(self, _: None, level: int, start: int, end: int) -> None:
+        return None  # as on SQLite: the rows are compared one by one
+
     def max_node_level(self, _: None) -> int:
         return max((level for level, _ in self.nodes), default=0)
 
