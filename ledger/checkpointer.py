@@ -144,19 +144,27 @@ class Checkpointer:
             if latest is not None:
                 self._check_consistent(c, latest, size, root)
             self._check_published(c, size, signer, stored=signed_size)
-            timestamp = int(self._clock())
-            note = sign_checkpoint(
-                Checkpoint(self.origin, size, root), self.origin, signer, timestamp=timestamp
-            )
-            checkpoint = StoredCheckpoint(size=size, root=root, note=note)
-            signed_at = datetime.fromtimestamp(timestamp, UTC).isoformat()
-            self.store.insert_checkpoint(c, checkpoint, signed_at)
+            checkpoint = self._sign_and_store(c, size, root, signer)
         if self._published is not None:
             try:
-                self._published.write(note)
+                self._published.write(checkpoint.note)
             except InconsistentLogError as exc:
                 raise self._alarm(f"signed but not published: {exc}") from None
         self._pending, self._last_cut = 0, time.monotonic()
+        return checkpoint
+
+    def _sign_and_store(
+        self, c: Cursor, size: int, root: bytes, signer: Signer
+    ) -> StoredCheckpoint:
+        """Sign the tree, cosigning it with the time (tlog-cosignature); store that as signed_at."""
+        timestamp = int(self._clock())
+        note = sign_checkpoint(
+            Checkpoint(self.origin, size, root), self.origin, signer, timestamp=timestamp
+        )
+        checkpoint = StoredCheckpoint(size=size, root=root, note=note)
+        self.store.insert_checkpoint(
+            c, checkpoint, datetime.fromtimestamp(timestamp, UTC).isoformat()
+        )
         return checkpoint
 
     def _defer(self) -> None:
