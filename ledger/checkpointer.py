@@ -104,7 +104,7 @@ class Checkpointer:
     def behind(self) -> bool:
         """True when the log has leaves that no stored checkpoint covers (two cheap reads)."""
         with self.store.reading() as c:
-            latest = self.store.latest_checkpoint(c)
+            latest = self._latest(c)
             return self.store.log_size(c) > (latest.size if latest else 0)
 
     def cut(self, *, recheck: bool = True) -> StoredCheckpoint | None:
@@ -116,7 +116,7 @@ class Checkpointer:
             # Loaded under the write lock, so a log-key rotation committed before is followed.
             signer = self._load_signer()
             rotating = self._log_key_rotating()
-            latest = self.store.latest_checkpoint(c)
+            latest = self._latest(c)
             size = self.store.log_size(c)
             if rotating or self._log_key_rotating() or self._load_signer() is not signer:
                 # Appends and cuts may hold different locks (PostgreSQL): while a log-key
@@ -185,6 +185,12 @@ class Checkpointer:
             raise self._alarm(f"stored checkpoint {latest.size} does not match its signed note")
         if self.store.root(c, latest.size) != latest.root:
             raise self._alarm(f"the stored tree no longer has the root signed at {latest.size}")
+
+    def _latest(self, c: Cursor) -> StoredCheckpoint | None:
+        try:
+            return self.store.latest_checkpoint(c)
+        except InconsistentLogError as exc:  # a malformed row
+            raise self._alarm(str(exc)) from None
 
     def _recompute(self, c: Cursor, latest: StoredCheckpoint | None, size: int) -> bytes | None:
         """The root of ``size`` leaves from the stored leaves; the signed root must reappear."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ledger.compact_range import CompactRange, NodeKey, fold_right, subtree_keys
-from ledger.errors import StoreError
+from ledger.errors import InconsistentLogError, StoreError
 from ledger.merkle import consistency_ranges, inclusion_ranges
 from ledger.schema import CHECKPOINTS_TABLE, EVENTS_TABLE, LEAVES_TABLE, NODES_TABLE
 
@@ -250,7 +250,13 @@ class TreeStore:
 
 
 def _checkpoint(row: Any) -> StoredCheckpoint:
-    return StoredCheckpoint(size=int(row[0]), root=bytes(row[1]), note=str(row[2]))
+    """A checkpoint row as stored; one of the wrong types is tampering, not a crash."""
+    size, root, note = row[0], row[1], row[2]
+    if not isinstance(root, bytes | bytearray | memoryview) or len(root) != 32:
+        raise InconsistentLogError(f"checkpoint row {size!r}: root_hash is not 32 bytes")
+    if not isinstance(size, int) or not isinstance(note, str):
+        raise InconsistentLogError(f"checkpoint row {size!r}: tree_size or note is malformed")
+    return StoredCheckpoint(size=size, root=bytes(root), note=note)
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

@@ -519,6 +519,24 @@ class TestTransparencyLogOnSQLite(TransparencyLogContract):
 
         assert report.problems[0] == "leaf 2: leaf_hash is not 32 bytes"
 
+    def test_finding_6_checkpoint_refuses_a_type_confused_checkpoint_row(
+        self, ledger: Ledger, raw: RawAccess, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Finding 6: text where the root hash bytes belong is an integrity failure, not a crash."""
+        self.grow(ledger, "credit", 3)
+        raw.execute(
+            "UPDATE ledger_checkpoints SET root_hash = ? WHERE tree_size = 4",
+            ("r" * 32,),
+            bypass_append_only=True,
+        )
+
+        with (
+            caplog.at_level(logging.CRITICAL, logger="govledger.alarm"),
+            pytest.raises(InconsistentLogError, match="checkpoint row 4: root_hash is not 32"),
+        ):
+            ledger.checkpointer.cut()
+        assert "refusing to sign a checkpoint" in caplog.text
+
 
 class TestTransparencyLogOnPostgres(TransparencyLogContract):
     @pytest.fixture
