@@ -111,7 +111,16 @@ class Checkpointer:
         """Check and sign the current tree if it grew; return the latest checkpoint (None if empty).
 
         ``recheck`` also recomputes the signed and the new root from every stored leaf (O(n)).
+        Raises InconsistentLogError, logged as an alarm, when a check fails.
         """
+        try:
+            return self._cut(recheck=recheck)
+        except _AlarmedError:
+            raise
+        except InconsistentLogError as exc:  # a malformed row the tree store refused to read
+            raise self._alarm(str(exc)) from None
+
+    def _cut(self, *, recheck: bool) -> StoredCheckpoint | None:
         with self.store.writing() as c:
             # Loaded under the write lock, so a log-key rotation committed before is followed.
             signer = self._load_signer()
@@ -280,7 +289,11 @@ class Checkpointer:
     @staticmethod
     def _alarm(message: str) -> InconsistentLogError:
         alarms.critical("refusing to sign a checkpoint: %s", message)
-        return InconsistentLogError(message)
+        return _AlarmedError(message)
+
+
+class _AlarmedError(InconsistentLogError):
+    """An inconsistency already logged as an alarm."""
 
 
 def cut_checkpoint_if_due(checkpointer: Checkpointer, appended: int) -> None:

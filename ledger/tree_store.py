@@ -76,7 +76,7 @@ class TreeStore:
             "ORDER BY leaf_index",
             (start, end),
         )
-        return [bytes(leaf_hash) for (leaf_hash,) in c.fetchall()]
+        return [_hash(leaf_hash, "a leaf hash") for (leaf_hash,) in c.fetchall()]
 
     def leaf_rows(self, c: Cursor, start: int, end: int) -> list[tuple[Any, Any]]:
         """``(leaf_index, leaf_hash)`` rows of ``[start, end)`` in index order, unconverted."""
@@ -236,7 +236,9 @@ class TreeStore:
                 f"SELECT leaf_index, leaf_hash FROM {LEAVES_TABLE} WHERE leaf_index IN ({marks})",
                 leaves,
             )
-            found.update(((0, index), bytes(leaf_hash)) for index, leaf_hash in c.fetchall())
+            found.update(
+                ((0, index), _hash(leaf_hash, f"leaf {index}")) for index, leaf_hash in c.fetchall()
+            )
         nodes = sorted(key for key in wanted if key[0] > 0)
         if nodes:
             p = self._p
@@ -245,8 +247,18 @@ class TreeStore:
                 f"SELECT level, node_index, hash FROM {NODES_TABLE} WHERE {where}",
                 [part for key in nodes for part in key],
             )
-            found.update(((level, index), bytes(value)) for level, index, value in c.fetchall())
+            found.update(
+                ((level, index), _hash(value, f"stored subtree ({level}, {index})"))
+                for level, index, value in c.fetchall()
+            )
         return found
+
+
+def _hash(value: Any, what: str) -> bytes:
+    """A stored 32-byte hash; anything else in its column is tampering, not a crash."""
+    if not isinstance(value, bytes | bytearray | memoryview) or len(value) != 32:
+        raise InconsistentLogError(f"{what} is not a 32-byte hash")
+    return bytes(value)
 
 
 def _checkpoint(row: Any) -> StoredCheckpoint:

@@ -537,6 +537,26 @@ class TestTransparencyLogOnSQLite(TransparencyLogContract):
             ledger.checkpointer.cut()
         assert "refusing to sign a checkpoint" in caplog.text
 
+    def test_finding_6_checkpoint_refuses_a_type_confused_leaf_on_the_signed_root_path(
+        self, ledger: Ledger, raw: RawAccess, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Finding 6: the cheap cut reads leaf 2 to rebuild the root signed at 3: no TypeError."""
+        add_versions(ledger.application, "credit", 2)
+        ledger.checkpointer.cut()
+        raw.execute(
+            "UPDATE ledger_leaves SET leaf_hash = ? WHERE leaf_index = 2",
+            ("x" * 32,),
+            bypass_append_only=True,
+        )
+        add_versions(ledger.application, "fraud", 0)
+
+        with (
+            caplog.at_level(logging.CRITICAL, logger="govledger.alarm"),
+            pytest.raises(InconsistentLogError, match="leaf 2 is not a 32-byte hash"),
+        ):
+            ledger.checkpointer.cut(recheck=False)
+        assert "refusing to sign a checkpoint: leaf 2" in caplog.text
+
 
 class TestTransparencyLogOnPostgres(TransparencyLogContract):
     @pytest.fixture
