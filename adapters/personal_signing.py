@@ -1,6 +1,6 @@
 """A responsible person's own Ed25519 key, kept in a PKCS#8 PEM file (RFC 5958, RFC 8410).
 
-The person signs a statement's RFC 8785 bytes (``domain.statements``); the ledger checks the
+The person signs a statement's RFC 8785 bytes (``domain.rules.statements``); the ledger checks the
 signature with the public key registered for that person. The private key stays in the file,
 encrypted when a passphrase is given; nothing here prints, logs or shows it.
 """
@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.ed25519_signatures import keyid_of
-from domain.statements import Statement
+from domain.rules.statements import Statement
 
 __all__ = ["PersonalKey", "PersonalKeyError", "generate_personal_key", "load_personal_key"]
 

@@ -1,9 +1,10 @@
-"""Validation of a policy document against ``domain/policy.schema.json`` (JSON Schema 2020-12).
+"""Validation of a policy document against ``domain/rules/policy.schema.json`` (JSON Schema).
 
 The schema is a first pass that says what each field may hold, in the words of its descriptions;
-the domain's own invariants (``domain.policy_rules``: approvers for every tier, ordered approvals
-and PSI levels, Prod gates that stay on) follow it, the same checks the application applies to
-any client. Every problem is reported with the JSON path of the value and what it should be.
+the domain's own invariants (``domain.rules.policy_invariants``: approvers for every tier,
+ordered approvals and PSI levels, Prod gates that stay on) follow it, the same checks the
+application applies to any client. Every problem is reported with the JSON path of the value
+and what it should be.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from domain.policy import Policy
-from domain.policy_rules import policy_problems
+from domain.rules.policy import Policy
+from domain.rules.policy_invariants import policy_problems
 
 __all__ = ["PolicyDocumentError", "policy_schema", "validate_policy_document"]
 
@@ -49,7 +50,7 @@ def validate_policy_document(document: Mapping[str, Any]) -> Policy:
 
 def policy_schema() -> dict[str, Any]:
     """A fresh copy of the policy JSON Schema shipped in the domain package."""
-    text = resources.files("domain").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    text = resources.files("domain.rules").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -14,11 +14,11 @@ from api.demo import run_demo
 from api.files import read_text
 from api.initialise import initialise
 from api.settings import Settings
-from ledger import key_rotation
 from ledger.errors import StoreError
-from ledger.keystore import EVENT_SIGNER, LOG
-from ledger.tree_verification import TreeReport, verify_tree
-from ledger.verification import Report, verify_store
+from ledger.keys import rotation as key_rotation
+from ledger.keys.keystore import EVENT_SIGNER, LOG
+from ledger.verify.events import Report, verify_store
+from ledger.verify.tree import TreeReport, verify_tree
 
 __all__ = ["EXIT_INTEGRITY", "EXIT_OK", "EXIT_USAGE", "demo", "init", "rotate_key", "verify"]
 

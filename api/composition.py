@@ -11,17 +11,17 @@ from api.database import Database, parse_database_url
 from api.errors import ConfigurationError
 from api.settings import Settings
 from domain.application import GovernanceApplication
-from ledger.checkpointer import Checkpointer
-from ledger.key_history import KeyHistory
-from ledger.key_rotation import keys_brought_in
-from ledger.keys import Keyring, keyid_of
-from ledger.keystore import KeyStore
-from ledger.log_entries import LogSource
-from ledger.note import NoteVerifier, vkey_for
-from ledger.postgres import SignedPostgresApplicationRecorder, SignedPostgresFactory
-from ledger.publication import CheckpointFile
-from ledger.sqlite import SignedSQLiteApplicationRecorder, SignedSQLiteFactory
-from ledger.tree_store import TreeStore
+from ledger.keys.ed25519 import Keyring, keyid_of
+from ledger.keys.history import KeyHistory
+from ledger.keys.keystore import KeyStore
+from ledger.keys.rotation import keys_brought_in
+from ledger.store.log_entries import LogSource
+from ledger.store.postgres import SignedPostgresApplicationRecorder, SignedPostgresFactory
+from ledger.store.sqlite import SignedSQLiteApplicationRecorder, SignedSQLiteFactory
+from ledger.tlog.checkpointer import Checkpointer
+from ledger.tlog.note import NoteVerifier, vkey_for
+from ledger.tlog.published_checkpoint import CheckpointFile
+from ledger.tlog.tree_store import TreeStore
 
 __all__ = [
     "Ledger",

@@ -14,13 +14,13 @@ import psycopg
 
 from api.errors import ConfigurationError
 from api.settings import Settings
-from ledger.keystore import HOME_KEY, PASSPHRASE_KEY
-from ledger.store_parts import EVERY_LEAVES_KEY, EVERY_SECONDS_KEY, ORIGIN_KEY
+from ledger.keys.keystore import HOME_KEY, PASSPHRASE_KEY
+from ledger.store.components import EVERY_LEAVES_KEY, EVERY_SECONDS_KEY, ORIGIN_KEY
 
 __all__ = ["Database", "parse_database_url"]
 
-_SQLITE_FACTORY = "ledger.sqlite:SignedSQLiteFactory"
-_POSTGRES_FACTORY = "ledger.postgres:SignedPostgresFactory"
+_SQLITE_FACTORY = "ledger.store.sqlite:SignedSQLiteFactory"
+_POSTGRES_FACTORY = "ledger.store.postgres:SignedPostgresFactory"
 _CONNECT_TIMEOUT_SECONDS = 5
 
 

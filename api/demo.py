@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from importlib import resources
 from uuid import UUID
 
+from domain.aggregates.dataset import Dataset
 from domain.application import GovernanceApplication
-from domain.dataset import Dataset
 from domain.errors import NotFoundError
-from domain.roles import Role
+from domain.rules.roles import Role
 
 __all__ = ["DemoResult", "run_demo"]
 

@@ -19,13 +19,13 @@ import psycopg
 from api.database import Database
 from api.errors import ConfigurationError
 from ledger.errors import KeyStoreError, VerificationError
-from ledger.keys import public_key_from_pem
-from ledger.keystore import KeyStore
-from ledger.note import SignedNote, note_key_hash
+from ledger.keys.ed25519 import public_key_from_pem
+from ledger.keys.keystore import KeyStore
+from ledger.tlog.note import SignedNote, note_key_hash
 
 __all__ = ["holds_events", "require_the_keys_that_signed_it"]
 
-# The private key files of KeyStore's documented layout (ledger/keystore.py).
+# The private key files of KeyStore's documented layout (ledger/keys/keystore.py).
 _PRIVATE_KEY_FILES = ("event-signer.key", "log.key")
 _NEWEST_EVENT = {
     "sqlite": "SELECT state FROM ledger_events ORDER BY rowid DESC LIMIT 1",

@@ -21,8 +21,8 @@ from api.database_roles import RoleSetUp, grant_service_role, is_superuser, role
 from api.errors import ConfigurationError
 from api.existing_ledger import holds_events, require_the_keys_that_signed_it
 from api.settings import Settings
+from domain.commands.arguments import check_name
 from domain.errors import NotFoundError
-from domain.values import check_name
 
 __all__ = ["initialise"]
 

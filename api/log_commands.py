@@ -18,12 +18,12 @@ from api.files import read_bytes, read_text
 from api.settings import Settings
 from ledger.durable_files import PUBLIC_FILE, fsync_directory, write_atomically
 from ledger.errors import InconsistentLogError, VerificationError
-from ledger.log_entries import LogEntry
 from ledger.merkle import leaf_hash, verify_inclusion
-from ledger.offline import verify_entry
-from ledger.signed_event import open_event
-from ledger.tlog_proof import TlogProof
-from ledger.tree_store import StoredCheckpoint
+from ledger.store.log_entries import LogEntry
+from ledger.store.signed_event import open_event
+from ledger.tlog.offline_check import verify_entry
+from ledger.tlog.proof_format import TlogProof
+from ledger.tlog.tree_store import StoredCheckpoint
 
 __all__ = ["checkpoint", "proof", "verify_proof"]
 

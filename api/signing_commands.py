@@ -1,7 +1,7 @@
 """The personal-signature commands of the CLI: personal-key and sign.
 
 A responsible person creates their own Ed25519 key, has an admin register its public key, and
-signs the canonical statement of each decision (``domain.statements``). Both commands work
+signs the canonical statement of each decision (``domain.rules.statements``). Both commands work
 without a database. No private key material and no passphrase is ever printed.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from adapters.personal_signing import PersonalKeyError, generate_personal_key, load_personal_key
 from api.commands import EXIT_OK
 from api.errors import ConfigurationError
-from domain.statements import Statement
+from domain.rules.statements import Statement
 
 __all__ = ["personal_key", "public_key_path", "register", "sign_statement"]
 

@@ -18,7 +18,7 @@ Measured, after a few untimed warm-up proofs:
   together, each in its own read transaction as one API request would take it;
 * verification of one proof: the pure RFC 9162 verifiers of ``ledger.merkle`` on each proof just
   generated, against the checkpoints' signed roots (so every sample is also checked correct);
-* full verification of the Merkle layer: ``ledger.tree_verification.verify_tree`` as
+* full verification of the Merkle layer: ``ledger.verify.tree.verify_tree`` as
   ``govledger verify`` runs it (every leaf rehashed, every checkpoint checked), in leaves/s;
 * beside them, the naive O(n) figures, in the whole tree: read every leaf hash from the database
   and compute the proof (or the root) with the pure functions of ``ledger.merkle``. These run
@@ -65,9 +65,9 @@ from bench.stores import (
     _reachable,
 )
 from ledger import merkle
-from ledger.schema import EVENTS_TABLE, LEAVES_TABLE
-from ledger.tree_store import TreeStore
-from ledger.tree_verification import verify_tree
+from ledger.store.tables import EVENTS_TABLE, LEAVES_TABLE
+from ledger.tlog.tree_store import TreeStore
+from ledger.verify.tree import verify_tree
 
 TARGET_PROOF_P99_MS = 5.0
 TARGET_VERIFY_P99_MS = 0.5

@@ -1,7 +1,7 @@
 """The governance application: the service layer, one method per command (get, call, save).
 
 Every command names its actor. The actor must be a registered principal holding one of the
-roles ``domain.roles.ALLOWED_ROLES`` lists for the command, and the command must satisfy the
+roles ``domain.rules.roles.ALLOWED_ROLES`` lists for the command, and the command must satisfy the
 rules of the domain: segregation of duties, the policy's promotion gates, the lifecycle of the
 aggregate, and a valid personal signature where a person decides. Otherwise the refusal is
 saved as a ``CommandRefused`` event and a ``RuleError`` is raised, with nothing else applied.
@@ -14,16 +14,19 @@ explainer=...)``.
 
 from __future__ import annotations
 
-from domain.admin_commands import AdminCommands
-from domain.dataset_commands import DatasetCommands
-from domain.explanation_commands import ExplanationCommands
-from domain.finding_commands import FindingCommands
-from domain.monitor_commands import MonitorCommands
-from domain.release_commands import ReleaseCommands
-from domain.service import SYSTEM_ACTOR
-from domain.training_commands import TrainingCommands
+from domain.aggregates.earlier_topics import register_earlier_topics
+from domain.commands.admin import AdminCommands
+from domain.commands.datasets import DatasetCommands
+from domain.commands.explanations import ExplanationCommands
+from domain.commands.findings import FindingCommands
+from domain.commands.monitors import MonitorCommands
+from domain.commands.releases import ReleaseCommands
+from domain.commands.service import SYSTEM_ACTOR
+from domain.commands.training import TrainingCommands
 
 __all__ = ["SYSTEM_ACTOR", "GovernanceApplication"]
+
+register_earlier_topics()  # events recorded before the aggregates moved still resolve
 
 
 class GovernanceApplication(

@@ -1,4 +1,4 @@
-"""The contracts of the model ports (``domain.ports``): training, scoring, explaining and
+"""The contracts of the model ports (``domain.ports.protocols``): training, scoring, explaining and
 monitoring (Build 8).
 
 A subclass overrides the fixtures that raise ``NotImplementedError``. The tests state only what
@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from domain.ports import DriftDetector, Explainer, FairnessAssessor, FeatureDrift, Scorer, Trainer
+from domain.ports.protocols import (
+    DriftDetector,
+    Explainer,
+    FairnessAssessor,
+    FeatureDrift,
+    Scorer,
+    Trainer,
+)
 from tests.contracts.ports import is_finite_number, provided_by_subclass
 
 Rows = Sequence[Mapping[str, object]]

@@ -1,4 +1,4 @@
-"""The contracts of the clock, signature and artifact ports (``domain.ports``), Build 8.
+"""The contracts of the clock, signature and artifact ports (``domain.ports.protocols``), Build 8.
 
 A subclass overrides the fixtures that raise ``NotImplementedError``. The tests state only what
 the domain relies on, so a fake that answers configured values passes, as a real adapter must.
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from domain.ports import (
+from domain.ports.protocols import (
     ArtifactStore,
     Clock,
     SignatureVerifier,

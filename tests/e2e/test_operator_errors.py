@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from domain.policy import default_policy_document
+from domain.rules.policy import default_policy_document
 from tests.e2e.conftest import GOVLEDGER, Cli, Outcome, assert_one_line_error
 
 ONE_MIB = 1024 * 1024

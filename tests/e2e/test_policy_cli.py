@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.policy import default_policy_document
+from domain.rules.policy import default_policy_document
 from tests.e2e.conftest import Cli, assert_one_line_error
 
 

@@ -12,10 +12,10 @@ from api.composition import Ledger, open_ledger
 from api.settings import Settings
 from domain.application import GovernanceApplication
 from domain.errors import GateError
-from domain.ports import FeatureDrift
-from domain.roles import Role
-from ledger.tree_verification import verify_tree
-from ledger.verification import verify_store
+from domain.ports.protocols import FeatureDrift
+from domain.rules.roles import Role
+from ledger.verify.events import verify_store
+from ledger.verify.tree import verify_tree
 from tests.conftest import initialise, make_settings
 from tests.unit.fakes import (
     FakeClock,

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.composition import Ledger, open_ledger
 from api.settings import Settings
 from domain.errors import DuplicateError, InvalidArgumentError, NotAuthorizedError
-from domain.roles import Role
-from ledger.keys import public_key_pem
-from ledger.verification import verify_store
+from domain.rules.roles import Role
+from ledger.keys.ed25519 import public_key_pem
+from ledger.verify.events import verify_store
 from tests.unit.fakes import refused, topics
 
 

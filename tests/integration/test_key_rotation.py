@@ -18,9 +18,9 @@ from eventsourcing.persistence import StoredEvent
 
 from api.composition import Ledger, open_ledger
 from api.settings import Settings
-from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from ledger.errors import KeyStoreError, StoreError, VerificationError
-from ledger.key_history import (
+from ledger.keys.ed25519 import Signer, public_key_pem
+from ledger.keys.history import (
     EVENT_KEY_ROTATED,
     KEYS_AGGREGATE_ID,
     LOG_KEY_ROTATED,
@@ -28,14 +28,14 @@ from ledger.key_history import (
     event_key_rotation,
     log_key_rotation,
 )
-from ledger.key_rotation import repair_interrupted_rotation, rotate_key
-from ledger.keys import Signer, public_key_pem
-from ledger.keystore import EVENT_SIGNER, LOG
-from ledger.note import NoteVerifier, vkey_for
-from ledger.offline import verify_entry
-from ledger.tlog_proof import TlogProof
-from ledger.tree_verification import verify_tree
-from ledger.verification import Report, verify_store
+from ledger.keys.keystore import EVENT_SIGNER, LOG
+from ledger.keys.rotation import repair_interrupted_rotation, rotate_key
+from ledger.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from ledger.tlog.note import NoteVerifier, vkey_for
+from ledger.tlog.offline_check import verify_entry
+from ledger.tlog.proof_format import TlogProof
+from ledger.verify.events import Report, verify_store
+from ledger.verify.tree import verify_tree
 from tests.conftest import make_settings
 from tests.integration.raw_access import RawAccess
 from tests.integration.test_signed_store import add_versions

@@ -11,7 +11,7 @@ from api.composition import keystore_for, open_ledger
 from api.database import Database, parse_database_url
 from api.errors import ConfigurationError
 from api.settings import Settings
-from ledger.verification import verify_store
+from ledger.verify.events import verify_store
 from tests.conftest import make_settings
 from tests.integration.raw_access import RawAccess, raw_access_for
 from tests.integration.test_signed_store import add_versions

@@ -22,7 +22,7 @@ from api.composition import Ledger, open_ledger
 from api.settings import Settings
 from domain.application import GovernanceApplication
 from domain.errors import SignatureError
-from domain.roles import Role
+from domain.rules.roles import Role
 from tests.conftest import initialise, make_settings
 from tests.unit.fakes import EVIDENCE, refused
 

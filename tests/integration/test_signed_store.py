@@ -16,18 +16,18 @@ from eventsourcing.persistence import IntegrityError
 from api.composition import Ledger, open_ledger
 from api.database import Database
 from api.settings import Settings
+from domain.aggregates.dataset import Dataset
 from domain.application import GovernanceApplication
-from domain.dataset import Dataset
-from ledger.digest_cache import DigestCache
 from ledger.errors import VerificationError
-from ledger.key_rotation import rotate_key
-from ledger.keys import keyid_of, public_key_from_pem
-from ledger.keystore import EVENT_SIGNER, KeyStore
+from ledger.keys.ed25519 import keyid_of, public_key_from_pem
+from ledger.keys.keystore import EVENT_SIGNER, KeyStore
+from ledger.keys.rotation import rotate_key
 from ledger.merkle import leaf_hash
-from ledger.postgres import SignedPostgresApplicationRecorder
-from ledger.signed_event import PAYLOAD_TYPE
-from ledger.sqlite import SignedSQLiteApplicationRecorder
-from ledger.verification import Report, verify_store
+from ledger.store.digest_cache import DigestCache
+from ledger.store.postgres import SignedPostgresApplicationRecorder
+from ledger.store.signed_event import PAYLOAD_TYPE
+from ledger.store.sqlite import SignedSQLiteApplicationRecorder
+from ledger.verify.events import Report, verify_store
 from tests.integration.raw_access import RawAccess
 
 
@@ -84,7 +84,7 @@ class SignedStoreContract:
         payload = payload_of(raw.state(dataset_id, 2))
         assert payload["aggregate_id"] == str(dataset_id)
         assert payload["version"] == 2
-        assert payload["topic"] == "domain.dataset:Dataset.VersionAdded"
+        assert payload["topic"] == "domain.aggregates.dataset:Dataset.VersionAdded"
         assert isinstance(payload["state"], dict)
         assert payload["state"]["actor"] == "steward"
 

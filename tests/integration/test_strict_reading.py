@@ -21,15 +21,15 @@ from eventsourcing.persistence import StoredEvent
 from api.cli import main
 from api.composition import Ledger
 from api.settings import Settings
+from domain.aggregates.dataset import Dataset
+from domain.aggregates.principal import Principal
 from domain.application import GovernanceApplication
-from domain.dataset import Dataset
-from domain.principal import Principal
-from ledger.canonical import canonical_json
-from ledger.dsse import EnvelopeSigner
+from ledger.encoding.canonical import canonical_json
+from ledger.encoding.dsse import EnvelopeSigner
 from ledger.errors import VerificationError
 from ledger.merkle import leaf_hash
-from ledger.signed_event import PAYLOAD_TYPE
-from ledger.verification import Problem, Report, verify_store
+from ledger.store.signed_event import PAYLOAD_TYPE
+from ledger.verify.events import Problem, Report, verify_store
 from tests.integration.raw_access import RawAccess
 
 KEY_PEM = "-----BEGIN PUBLIC KEY-----\nnot checked by the aggregate\n-----END PUBLIC KEY-----\n"
@@ -205,7 +205,7 @@ class StrictReadingContract:
         dataset_id = add_versions(ledger.application, "credit", 1)
         other_id = add_versions(ledger.application, "fraud", 0)
         state = raw.state(dataset_id, 2)
-        topic = "domain.dataset:Dataset.VersionAdded"
+        topic = "domain.aggregates.dataset:Dataset.VersionAdded"
         for aggregate_id, version in ((dataset_id, 3), (other_id, 2)):
             raw.execute(
                 "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "

@@ -14,15 +14,15 @@ from api.composition import Ledger, log_vkey, open_ledger, published_checkpoint
 from api.database import Database
 from api.settings import Settings
 from ledger import merkle
-from ledger.checkpoint import Checkpoint, checkpoint_time, open_checkpoint, sign_checkpoint
-from ledger.checkpointer import Checkpointer
-from ledger.dsse import Envelope, sign_envelope
+from ledger.encoding.dsse import Envelope, sign_envelope
 from ledger.errors import InconsistentLogError
-from ledger.note import NoteVerifier
-from ledger.offline import verify_entry
-from ledger.publication import CheckpointFile
-from ledger.tlog_proof import TlogProof
-from ledger.tree_verification import TreeReport, verify_tree
+from ledger.tlog.checkpoint import Checkpoint, checkpoint_time, open_checkpoint, sign_checkpoint
+from ledger.tlog.checkpointer import Checkpointer
+from ledger.tlog.note import NoteVerifier
+from ledger.tlog.offline_check import verify_entry
+from ledger.tlog.proof_format import TlogProof
+from ledger.tlog.published_checkpoint import CheckpointFile
+from ledger.verify.tree import TreeReport, verify_tree
 from tests.conftest import make_settings
 from tests.integration.raw_access import RawAccess
 from tests.integration.test_signed_store import add_versions

@@ -23,7 +23,7 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.application import GovernanceApplication
 from domain.errors import DomainError
-from domain.ports import (
+from domain.ports.protocols import (
     ArtifactStore,
     DriftDetector,
     Explainer,
@@ -32,8 +32,8 @@ from domain.ports import (
     Scorer,
     Trainer,
 )
-from domain.roles import Role
-from domain.statements import Statement
+from domain.rules.roles import Role
+from domain.rules.statements import Statement
 
 ARTIFACT = "sha256:" + "a" * 64
 OTHER_ARTIFACT = "sha256:" + "b" * 64

@@ -9,7 +9,7 @@ import pytest
 
 from domain.application import GovernanceApplication
 from domain.errors import DuplicateError, NotAuthorizedError, NotFoundError
-from domain.roles import ALLOWED_ROLES, Command, Role
+from domain.rules.roles import ALLOWED_ROLES, Command, Role
 from tests.unit.fakes import event_state, refused
 
 

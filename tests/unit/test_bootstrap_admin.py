@@ -8,7 +8,7 @@ import pytest
 
 from domain.application import GovernanceApplication
 from domain.errors import InvalidArgumentError, NotAuthorizedError, NotFoundError
-from domain.roles import Role
+from domain.rules.roles import Role
 
 
 @pytest.fixture

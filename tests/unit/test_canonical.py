@@ -1,4 +1,4 @@
-"""RFC 8785 (JCS) known answers for ledger.canonical, and a cross-check against ``rfc8785``."""
+"""RFC 8785 (JCS) known answers for ledger.encoding.canonical; a cross-check against ``rfc8785``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.canonical import canonical_json, canonical_json_text
+from ledger.encoding.canonical import canonical_json, canonical_json_text
 from ledger.errors import CanonicalizationError
 
 MAX_SAFE_INTEGER = 2**53 - 1

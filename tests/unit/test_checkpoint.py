@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.checkpoint import Checkpoint, checkpoint_time, open_checkpoint, sign_checkpoint
 from ledger.errors import VerificationError
-from ledger.note import NoteSignature, NoteVerifier, SignedNote, sign_note
+from ledger.tlog.checkpoint import Checkpoint, checkpoint_time, open_checkpoint, sign_checkpoint
+from ledger.tlog.note import NoteSignature, NoteVerifier, SignedNote, sign_note
 from tests.unit.test_note import signer_from_skey
 
 VECTORS_FILE = Path(__file__).parent.parent / "data" / "signed_note_vectors.json"

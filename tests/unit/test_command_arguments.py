@@ -14,8 +14,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.aggregates.dataset import UNKNOWN_LICENSE, Dataset
 from domain.application import GovernanceApplication
-from domain.dataset import UNKNOWN_LICENSE, Dataset
 from domain.errors import (
     InvalidArgumentError,
     NotAuthorizedError,
@@ -23,7 +23,7 @@ from domain.errors import (
     NotFoundError,
     PortError,
 )
-from domain.roles import Role
+from domain.rules.roles import Role
 from tests.unit.fakes import (
     ARTIFACT,
     FakeArtifactStore,

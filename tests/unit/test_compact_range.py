@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.compact_range import CompactRange, fold_right, subtree_keys
 from ledger.merkle import leaf_hash, root_hash
+from ledger.tlog.compact_range import CompactRange, fold_right, subtree_keys
 
 
 def leaves(count: int) -> list[bytes]:

@@ -11,8 +11,8 @@ from pydantic import SecretStr, ValidationError
 from api.database import Database, parse_database_url
 from api.errors import ConfigurationError
 from api.settings import Settings
-from ledger.postgres import SignedPostgresFactory
-from ledger.sqlite import SignedSQLiteFactory
+from ledger.store.postgres import SignedPostgresFactory
+from ledger.store.sqlite import SignedSQLiteFactory
 
 POSTGRES_URL = "postgresql://ledger:p%40ss%2Fw%3Ard@db.example.org:6543/gov%20ledger"
 

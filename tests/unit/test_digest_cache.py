@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from ledger.digest_cache import DigestCache
+from ledger.store.digest_cache import DigestCache
 
 
 def test_remembers_a_digest_by_aggregate_and_version() -> None:

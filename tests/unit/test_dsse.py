@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.dsse import Envelope, EnvelopeSigner, Signature, pae, sign_envelope
+from ledger.encoding.dsse import Envelope, EnvelopeSigner, Signature, pae, sign_envelope
 from ledger.errors import VerificationError
-from ledger.keys import Keyring, Signer, keyid_of
+from ledger.keys.ed25519 import Keyring, Signer, keyid_of
 
 VECTORS_FILE = Path(__file__).parent.parent / "data" / "dsse_testvectors.json"
 DOCUMENT = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
@@ -59,7 +59,7 @@ def one_signature_envelopes(vector: dict[str, Any]) -> list[bytes]:
 
 
 def ledger_accepts(vector: dict[str, Any]) -> bool:
-    """Verify the vector with ledger.dsse: enough distinct trusted keys, a supported type."""
+    """Verify the vector with ledger.encoding.dsse: enough distinct trusted keys, a known type."""
     keyring = Keyring(KEYS[name].public_key() for name in vector["trustedKeys"])
     verified_by = set()
     for document in one_signature_envelopes(vector):

@@ -10,11 +10,11 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from domain.aggregates.dataset import UNKNOWN_LICENSE, Dataset
 from domain.application import GovernanceApplication
-from domain.dataset import UNKNOWN_LICENSE, Dataset
 from tests.unit.fakes import event_state
 
-VERSION_ADDED_TOPIC = "domain.dataset:Dataset.VersionAdded"
+VERSION_ADDED_TOPIC = "domain.aggregates.dataset:Dataset.VersionAdded"
 
 V1_STATE = {
     "timestamp": {"_type_": "datetime_iso", "_data_": "2025-01-31T10:00:00.123456+00:00"},

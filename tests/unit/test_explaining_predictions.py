@@ -7,13 +7,13 @@ from uuid import UUID
 
 import pytest
 
+from domain.commands.explanations import PREDICTED_SCORE
 from domain.errors import (
     ArtifactError,
     NotAuthorizedError,
     NotConfiguredError,
     PortError,
 )
-from domain.explanation_commands import PREDICTED_SCORE
 from tests.unit.fakes import (
     FakeArtifactStore,
     FakeExplainer,

@@ -1,11 +1,11 @@
-"""Promotion gates (events.md, "Lifecycle"): what each environment needs of a version."""
+"""Promotion gates (docs/events.md, "Lifecycle"): what each environment needs of a version."""
 
 from __future__ import annotations
 
 import pytest
 
 from domain.errors import GateError, InvalidStateError
-from domain.policy import default_policy_document
+from domain.rules.policy import default_policy_document
 from tests.unit.fakes import (
     EVIDENCE,
     OTHER_ARTIFACT,

@@ -10,9 +10,9 @@ from uuid import NAMESPACE_URL, uuid5
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.errors import VerificationError
-from ledger.key_history import (
+from ledger.keys.ed25519 import Keyring, Signer
+from ledger.keys.history import (
     EVENT_KEY_ROTATED,
     KEYS_AGGREGATE_ID,
     LOG_KEY_ROTATED,
@@ -21,7 +21,7 @@ from ledger.key_history import (
     log_key_rotation,
     parse_rotation,
 )
-from ledger.keys import Keyring, Signer
+from ledger.tlog.checkpoint import Checkpoint, sign_checkpoint
 
 ORIGIN = "example.org/log"
 ROOT = bytes(32)

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import KeyStoreError, VerificationError
-from ledger.keys import Keyring, Signer, keyid_of, public_key_from_pem, public_key_pem
+from ledger.keys.ed25519 import Keyring, Signer, keyid_of, public_key_from_pem, public_key_pem
 
 # RFC 8032 section 7.1, TEST 1.
 RFC8032_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"

@@ -10,11 +10,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ledger.dsse import sign_envelope
+from ledger.encoding.dsse import sign_envelope
 from ledger.errors import KeyStoreError
-from ledger.keys import Signer, keyid_of
-from ledger.keystore import EVENT_SIGNER, LOG, KeyStore
-from ledger.live_keys import CurrentSigner, ReloadingKeyring
+from ledger.keys.ed25519 import Signer, keyid_of
+from ledger.keys.keystore import EVENT_SIGNER, LOG, KeyStore
+from ledger.keys.live import CurrentSigner, ReloadingKeyring
 
 PAYLOAD_TYPE = "application/vnd.govledger.test+json"
 

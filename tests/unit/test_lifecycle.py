@@ -9,7 +9,9 @@ from uuid import UUID
 
 import pytest
 
+from domain.aggregates.model import Model
 from domain.application import GovernanceApplication
+from domain.commands.monitoring_windows import MONITORING_FINDING_DUE
 from domain.errors import (
     DuplicateError,
     GateError,
@@ -17,10 +19,8 @@ from domain.errors import (
     InvalidStateError,
     NotAuthorizedError,
 )
-from domain.model import Model
-from domain.monitoring_commands import MONITORING_FINDING_DUE
-from domain.policy import default_policy_document, policy_digest
-from domain.roles import Role
+from domain.rules.policy import default_policy_document, policy_digest
+from domain.rules.roles import Role
 from tests.unit.fakes import (
     ARTIFACT,
     EVIDENCE,

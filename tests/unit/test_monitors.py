@@ -6,6 +6,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.aggregates.monitor import Monitor
 from domain.errors import (
     DuplicateError,
     InvalidArgumentError,
@@ -13,8 +14,7 @@ from domain.errors import (
     NotAuthorizedError,
     NotConfiguredError,
 )
-from domain.monitor import Monitor
-from domain.ports import FeatureDrift
+from domain.ports.protocols import FeatureDrift
 from tests.unit.fakes import (
     FakeDriftDetector,
     FakeFairnessAssessor,

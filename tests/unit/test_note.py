@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import KeyStoreError, VerificationError
-from ledger.keys import Signer
-from ledger.note import (
+from ledger.keys.ed25519 import Signer
+from ledger.tlog.note import (
     NoteSignature,
     NoteVerifier,
     SignedNote,

@@ -13,7 +13,7 @@ import pytest
 
 from domain.application import GovernanceApplication
 from domain.errors import DuplicateError, InvalidArgumentError, SignatureError
-from domain.roles import Role
+from domain.rules.roles import Role
 from tests.unit.fakes import (
     EVIDENCE,
     FakeClock,

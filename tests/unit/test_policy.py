@@ -14,7 +14,7 @@ from adapters.policy_validation import (
     policy_schema,
     validate_policy_document,
 )
-from domain.policy import (
+from domain.rules.policy import (
     MonitoringThresholds,
     Policy,
     canonical_policy_bytes,

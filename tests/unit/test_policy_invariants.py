@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from adapters.policy_validation import PolicyDocumentError, validate_policy_document
+from domain.aggregates.policy_history import PolicyHistory
 from domain.errors import GateError, InvalidArgumentError, InvalidStateError
-from domain.policy import Policy, default_policy_document, policy_digest
-from domain.policy_history import PolicyHistory
+from domain.rules.policy import Policy, default_policy_document, policy_digest
 from tests.unit.fakes import NewOrganisation, Organisation, refused
 
 

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.ed25519_signatures import Ed25519SignatureVerifier
-from domain.ports import FeatureDrift
-from domain.service import UTCClock
+from domain.commands.service import UTCClock
+from domain.ports.protocols import FeatureDrift
 from tests.contracts.ml_ports import (
     DriftDetectorContract,
     ExplainerContract,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from ledger import durable_files
-from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.errors import InconsistentLogError
-from ledger.keys import Signer
-from ledger.publication import CheckpointFile
+from ledger.keys.ed25519 import Signer
+from ledger.tlog.checkpoint import Checkpoint, sign_checkpoint
+from ledger.tlog.published_checkpoint import CheckpointFile
 
 ORIGIN = "test.example/log"
 SIGNER = Signer.generate()

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.errors import DomainError, NotConfiguredError, PortError
-from domain.policy import default_policy_document
+from domain.rules.policy import default_policy_document
 from tests.unit.fakes import (
     ARTIFACT,
     EVIDENCE,

@@ -10,10 +10,10 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from ledger.errors import StoreError
-from ledger.key_history import event_key_rotation, log_key_rotation
-from ledger.keystore import EVENT_SIGNER, LOG, KeyStore
-from ledger.live_keys import CurrentSigner
-from ledger.sealing import SealedEvent, Sealer
+from ledger.keys.history import event_key_rotation, log_key_rotation
+from ledger.keys.keystore import EVENT_SIGNER, LOG, KeyStore
+from ledger.keys.live import CurrentSigner
+from ledger.store.sealing import SealedEvent, Sealer
 
 
 def no_previous(_: object, __: int) -> str | None:
@@ -26,7 +26,7 @@ def signer_of(sealed: SealedEvent) -> str:
 
 
 def an_event() -> StoredEvent:
-    return StoredEvent(uuid4(), 1, "domain.dataset:Dataset.Registered", b'{"name":"x"}')
+    return StoredEvent(uuid4(), 1, "domain.aggregates.dataset:Dataset.Registered", b'{"name":"x"}')
 
 
 @pytest.fixture

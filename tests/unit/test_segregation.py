@@ -1,11 +1,11 @@
-"""Segregation of duties (events.md, "Policies"), enforced by the domain."""
+"""Segregation of duties (docs/events.md, "Policies"), enforced by the domain."""
 
 from __future__ import annotations
 
 import pytest
 
 from domain.errors import GateError, SegregationOfDutiesError
-from domain.policy import default_policy_document
+from domain.rules.policy import default_policy_document
 from tests.unit.fakes import NewOrganisation, Organisation, refused
 
 

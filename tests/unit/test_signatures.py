@@ -17,9 +17,9 @@ from adapters.personal_signing import (
     generate_personal_key,
     load_personal_key,
 )
-from domain.ports import SignatureVerifier
-from domain.statements import Statement
-from ledger.keys import keyid_of, public_key_from_pem
+from domain.ports.protocols import SignatureVerifier
+from domain.rules.statements import Statement
+from ledger.keys.ed25519 import keyid_of, public_key_from_pem
 
 DIGEST = "sha256:" + "ab" * 32
 

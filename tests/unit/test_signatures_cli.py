@@ -13,7 +13,7 @@ import pytest
 from adapters.ed25519_signatures import Ed25519SignatureVerifier
 from api.errors import ConfigurationError
 from api.signing_commands import public_key_path, register
-from domain.statements import STATEMENT_TYPE, Statement
+from domain.rules.statements import STATEMENT_TYPE, Statement
 
 ARTIFACT = "sha256:" + "ab" * 32
 EVIDENCE = ("sha256:" + "cd" * 32, "sha256:" + "ef" * 32)

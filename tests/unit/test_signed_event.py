@@ -12,13 +12,13 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from ledger.canonical import canonical_json
-from ledger.dsse import Envelope, EnvelopeSigner, Signature
+from ledger.encoding.canonical import canonical_json
+from ledger.encoding.dsse import Envelope, EnvelopeSigner, Signature
 from ledger.errors import StoreError, VerificationError
-from ledger.keys import Keyring, Signer
+from ledger.keys.ed25519 import Keyring, Signer
 from ledger.merkle import leaf_hash
-from ledger.sealing import Sealer
-from ledger.signed_event import (
+from ledger.store.sealing import Sealer
+from ledger.store.signed_event import (
     PAYLOAD_TYPE,
     envelope_digest,
     event_payload,
@@ -26,7 +26,7 @@ from ledger.signed_event import (
     sign_event,
 )
 
-TOPIC = "domain.model:Model.Registered"
+TOPIC = "domain.aggregates.model:Model.Registered"
 
 
 def stored(originator_id: UUID, version: int, state: bytes = b'{"a":1}') -> StoredEvent:
@@ -160,7 +160,7 @@ def test_refuses_an_envelope_stored_under_another_topic(signer: Signer, keyring:
     moved = StoredEvent(
         originator_id=aggregate_id,
         originator_version=1,
-        topic="domain.model:Model.Retired",
+        topic="domain.aggregates.model:Model.Retired",
         state=signed.state,
     )
 

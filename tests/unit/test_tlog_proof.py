@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.checkpoint import Checkpoint, open_checkpoint
 from ledger.errors import VerificationError
-from ledger.note import NoteVerifier
-from ledger.tlog_proof import HEADER, TlogProof
+from ledger.tlog.checkpoint import Checkpoint, open_checkpoint
+from ledger.tlog.note import NoteVerifier
+from ledger.tlog.proof_format import HEADER, TlogProof
 
 VECTORS_FILE = Path(__file__).parent.parent / "data" / "signed_note_vectors.json"
 DOCUMENT = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))

@@ -6,13 +6,13 @@ from uuid import UUID
 
 import pytest
 
+from domain.aggregates.model import Model
 from domain.errors import (
     ArtifactError,
     NotAuthorizedError,
     NotConfiguredError,
     NotFoundError,
 )
-from domain.model import Model
 from tests.unit.fakes import (
     FakeArtifactStore,
     FakeTrainer,

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from ledger import tree_verification
-from ledger.checkpoint import Checkpoint, sign_checkpoint
-from ledger.compact_range import CompactRange, fold_right, subtree_keys
 from ledger.errors import StoreError
-from ledger.keys import Signer
+from ledger.keys.ed25519 import Signer
 from ledger.merkle import consistency_ranges, leaf_hash, root_hash
-from ledger.note import NoteVerifier, vkey_for
-from ledger.tree_store import StoredCheckpoint
+from ledger.tlog.checkpoint import Checkpoint, sign_checkpoint
+from ledger.tlog.compact_range import CompactRange, fold_right, subtree_keys
+from ledger.tlog.note import NoteVerifier, vkey_for
+from ledger.tlog.tree_store import StoredCheckpoint
+from ledger.verify import tree as tree_verification
 
 ORIGIN = "test.example/log"
 TIME = 1_790_000_000

@@ -12,15 +12,15 @@ from eventsourcing.persistence import StoredEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.canonical import canonical_json
-from ledger.keys import Keyring, Signer
-from ledger.log_entries import LogEntry, LogSource
+from ledger.encoding.canonical import canonical_json
+from ledger.keys.ed25519 import Keyring, Signer
 from ledger.merkle import leaf_hash
-from ledger.sealing import SealedEvent, Sealer
-from ledger.signed_event import envelope_digest
-from ledger.verification import Problem, Report, verify_store
+from ledger.store.log_entries import LogEntry, LogSource
+from ledger.store.sealing import SealedEvent, Sealer
+from ledger.store.signed_event import envelope_digest
+from ledger.verify.events import Problem, Report, verify_store
 
-TOPIC = "domain.model:Model.Changed"
+TOPIC = "domain.aggregates.model:Model.Changed"
 
 
 class FakeLogSource:

@@ -1,0 +1,1 @@
+"""The aggregates of the governance domain: each one history of events (docs/events.md)."""

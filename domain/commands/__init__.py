@@ -1,0 +1,1 @@
+"""The commands of the governance application, grouped by role, all through one pipeline."""

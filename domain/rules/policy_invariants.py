@@ -1,0 +1,184 @@
+"""The invariants of a policy document (docs/events.md, "Policies"), checked by the domain itself.
+
+Whatever the client, a policy cannot switch the governance off: every risk tier needs at least one
+approver and a riskier tier never fewer; Prod always needs a passed validation and an approval of
+the exact artifact; an open critical finding always blocks Prod, and so does every severity above
+a blocking one; the monitoring thresholds lie in their ranges, and PSI warns before it drifts.
+The JSON Schema beside this module says the same of the shape, for editors and the CLI; these
+checks need no schema library and report every problem at once, each with its path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+
+__all__ = ["APPROVAL_TIERS", "THRESHOLD_RANGES", "policy_problems", "threshold_problems"]
+
+APPROVAL_TIERS = ("low", "medium", "high")
+"""The risk tiers, from the least to the most risky."""
+
+SEVERITIES = ("low", "medium", "high", "critical")
+"""The finding severities, from the least to the most serious."""
+
+MAX_APPROVERS = 100
+
+THRESHOLD_RANGES: Mapping[str, tuple[float, float]] = {
+    "disparate_impact_min": (0.0, 1.0),
+    "quality_ratio_min": (0.0, 1.0),
+    "psi_warn": (0.0, 10.0),
+    "psi_drift": (0.0, 10.0),
+    "ks_p_value": (0.0, 0.5),
+    "dataset_drift_share": (0.0, 1.0),
+}
+"""Each monitoring threshold lies in (low, high]."""
+
+_MEMBERS = ("version", "approvals", "gates", "monitoring")
+_UAT = ("requires_passed_validation",)
+_PROD = ("requires_passed_validation", "requires_approval_of_artifact")
+_BLOCKING = "blocking_finding_severities"
+
+
+def policy_problems(document: object) -> list[str]:
+    """Every way ``document`` breaks the policy's shape or invariants; empty if none."""
+    problems: list[str] = []
+    members = _members(document, "policy", _MEMBERS, problems)
+    version = members.get("version")
+    if "version" in members and not _is_name(version):
+        problems.append(
+            f"version: {version!r} is not a non-empty name of at most 200 printable characters"
+        )
+    if "approvals" in members:
+        problems += _approval_problems(members["approvals"])
+    if "gates" in members:
+        problems += _gate_problems(members["gates"])
+    if "monitoring" in members:
+        values = _members(members["monitoring"], "monitoring", tuple(THRESHOLD_RANGES), problems)
+        problems += threshold_problems(values, "monitoring.")
+    return problems
+
+
+def threshold_problems(values: Mapping[str, object], prefix: str = "") -> list[str]:
+    """Every threshold of ``values`` outside its range, and PSI levels out of order."""
+    problems: list[str] = []
+    for name, value in values.items():
+        low, high = THRESHOLD_RANGES[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{prefix}{name}: {value!r} is not a number")
+        elif not math.isfinite(value):
+            problems.append(f"{prefix}{name}: {value!r} is not a finite number")
+        elif not low < value <= high:
+            problems.append(f"{prefix}{name}: {value!r} is outside ({low:g}, {high:g}]")
+    warn, drift = _finite(values.get("psi_warn")), _finite(values.get("psi_drift"))
+    if warn is not None and drift is not None and not warn < drift:
+        problems.append(
+            f"{prefix}psi_warn: {warn!r} is not below {prefix}psi_drift ({drift!r}): a feature "
+            "warns before it drifts; lower psi_warn or raise psi_drift"
+        )
+    return problems
+
+
+def _approval_problems(approvals: object) -> list[str]:
+    problems: list[str] = []
+    counts = _members(approvals, "approvals", APPROVAL_TIERS, problems)
+    for tier, count in counts.items():
+        if isinstance(count, bool) or not isinstance(count, int):
+            problems.append(f"approvals.{tier}: {count!r} is not an integer number of approvers")
+        elif not 1 <= count <= MAX_APPROVERS:
+            problems.append(
+                f"approvals.{tier}: {count} is not a number of distinct approvers from "
+                f"at least 1 to {MAX_APPROVERS}: every tier needs an approver"
+            )
+    for lower, higher in itertools.pairwise(APPROVAL_TIERS):
+        fewer, more = _finite(counts.get(lower)), _finite(counts.get(higher))
+        if fewer is not None and more is not None and fewer > more:
+            problems.append(
+                f"approvals.{lower}: {fewer} is more than approvals.{higher} ({more}): "
+                "a riskier tier never needs fewer approvers"
+            )
+    return problems
+
+
+def _gate_problems(gates: object) -> list[str]:
+    problems: list[str] = []
+    by_environment = _members(gates, "gates", ("uat", "prod"), problems)
+    if "uat" in by_environment:
+        uat = _members(by_environment["uat"], "gates.uat", _UAT, problems)
+        problems += _flag_problems(uat, "gates.uat")
+    if "prod" in by_environment:
+        prod = _members(by_environment["prod"], "gates.prod", (*_PROD, _BLOCKING), problems)
+        problems += _flag_problems({n: prod[n] for n in _PROD if n in prod}, "gates.prod")
+        for name in _PROD:
+            if prod.get(name) is False:
+                problems.append(
+                    f"gates.prod.{name}: false would let a version reach prod without it: "
+                    "this gate may not be switched off"
+                )
+        if _BLOCKING in prod:
+            problems += _blocking_problems(prod[_BLOCKING])
+    return problems
+
+
+def _flag_problems(flags: Mapping[str, object], path: str) -> list[str]:
+    return [
+        f"{path}.{name}: {value!r} is not true or false"
+        for name, value in flags.items()
+        if not isinstance(value, bool)
+    ]
+
+
+def _blocking_problems(severities: object) -> list[str]:
+    path = f"gates.prod.{_BLOCKING}"
+    if not isinstance(severities, list):
+        return [f"{path}: {severities!r} is not a list of severities"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for severity in severities:
+        if severity not in SEVERITIES:
+            problems.append(f"{path}: {severity!r} is not one of {' | '.join(SEVERITIES)}")
+        elif severity in seen:
+            problems.append(f"{path}: {severity!r} is listed twice")
+        else:
+            seen.add(severity)
+    blocking = [SEVERITIES.index(s) for s in severities if s in SEVERITIES]
+    lowest = min(blocking, default=len(SEVERITIES) - 1)
+    missing = [s for s in SEVERITIES[lowest:] if s not in severities]
+    if missing:
+        problems.append(
+            f"{path}: {severities!r} lets an open {missing[0]!r} finding through: "
+            f"{', '.join(repr(s) for s in missing)} must block too"
+        )
+    return problems
+
+
+def _members(
+    value: object, path: str, names: tuple[str, ...], problems: list[str]
+) -> dict[str, object]:
+    """The members of object ``value`` among ``names``; a problem for each missing or extra."""
+    if not isinstance(value, Mapping):
+        problems.append(f"{path}: {value!r} is not an object")
+        return {}
+    problems += [f"{path}: the member {n!r} is missing" for n in names if n not in value]
+    problems += [
+        f"{path}: the member {n!r} is not a policy member (expected {', '.join(names)})"
+        for n in value
+        if n not in names
+    ]
+    return {name: value[name] for name in names if name in value}
+
+
+def _is_name(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 200
+        and value.isprintable()
+        and value == value.strip()
+    )
+
+
+def _finite(value: object) -> int | float | None:
+    """``value`` if it is a finite number (not a bool), else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return None
