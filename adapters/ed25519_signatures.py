@@ -6,11 +6,11 @@ A key's id is ``sha256:`` followed by the hex SHA-256 of its DER SubjectPublicKe
 
 from __future__ import annotations
 
-import hashlib
-
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger.encoding.digests import keyid_of_spki
 
 __all__ = ["Ed25519SignatureVerifier", "PublicKeyError", "keyid_of", "load_public_key"]
 
@@ -24,7 +24,7 @@ def keyid_of(public_key: Ed25519PublicKey) -> str:
     der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return "sha256:" + hashlib.sha256(der).hexdigest()
+    return keyid_of_spki(der)
 
 
 def load_public_key(public_key_pem: str) -> Ed25519PublicKey:

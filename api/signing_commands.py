@@ -20,11 +20,11 @@ from adapters.personal_signing import PersonalKeyError, generate_personal_key, l
 from api.commands import EXIT_OK
 from api.errors import ConfigurationError
 from domain.rules.statements import Statement
+from ledger.encoding.digests import is_sha256_digest
 
 __all__ = ["personal_key", "public_key_path", "register", "sign_statement"]
 
 _PUBLIC_FILE_MODE = 0o644
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
 
 
@@ -95,7 +95,7 @@ def sign_statement(arguments: argparse.Namespace) -> int:
         ("--artifact-digest", arguments.artifact_digest),
         *(("--evidence-digest", evidence) for evidence in arguments.evidence_digest),
     ]:
-        if not _DIGEST.fullmatch(digest):
+        if not is_sha256_digest(digest):
             raise ConfigurationError(f"{option}: {digest!r} is not sha256:<64 lowercase hex>")
     statement = Statement(
         action=arguments.action,

@@ -17,7 +17,6 @@ the actor did nothing wrong. Every port is a keyword argument with a None defaul
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -60,19 +59,15 @@ from domain.rules.policy import Policy, default_policy_document
 from domain.rules.roles import ALLOWED_ROLES, Command
 from domain.rules.signatures import check_signature, check_signed_at
 from domain.rules.statements import Statement
+from ledger.encoding.digests import sha256_digest
 
-__all__ = ["SYSTEM_ACTOR", "GovernanceService", "UTCClock", "content_digest", "required"]
+__all__ = ["SYSTEM_ACTOR", "GovernanceService", "UTCClock", "required"]
 
 SYSTEM_ACTOR = "system"
 """The actor of the bootstrap, before any principal exists."""
 
 AggregateT = TypeVar("AggregateT", bound=Aggregate)
 PortT = TypeVar("PortT")
-
-
-def content_digest(content: bytes) -> str:
-    """``sha256:<hex>`` of ``content``, as events record digests."""
-    return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
 def required(port: PortT | None, *, argument: str, needed_by: str) -> PortT:
@@ -232,7 +227,7 @@ class GovernanceService(Application[UUID]):
             raise ArtifactError(
                 f"{what} ({digest}) is not in the artifact store: put its content there first"
             ) from None
-        if content_digest(content) != digest:
+        if sha256_digest(content) != digest:
             raise ArtifactError(
                 f"{what} in the artifact store does not match its digest {digest}: "
                 "the stored content was altered; restore the original"
@@ -242,10 +237,10 @@ class GovernanceService(Application[UUID]):
     def _store_artifact(self, store: ArtifactStore, content: bytes, what: str) -> str:
         """Put ``content`` in ``store``; its digest, or ArtifactError if the store says another."""
         digest = store.put(content)
-        if digest != content_digest(content):
+        if digest != sha256_digest(content):
             raise ArtifactError(
                 f"the artifact store filed {what} under {digest!r}, not its SHA-256 digest "
-                f"{content_digest(content)}: the store is not content-addressed"
+                f"{sha256_digest(content)}: the store is not content-addressed"
             )
         return digest
 

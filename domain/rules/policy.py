@@ -9,17 +9,15 @@ this module) describes the same shape for editors and the CLI. The defaults are 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 from domain.errors import InvalidArgumentError
 from domain.rules.policy_invariants import APPROVAL_TIERS, policy_problems
+from ledger.encoding.canonical import canonical_json
+from ledger.encoding.digests import sha256_digest
 
 __all__ = [
     "MonitoringThresholds",
@@ -28,8 +26,6 @@ __all__ = [
     "default_policy_document",
     "policy_digest",
 ]
-
-_MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def default_policy_document() -> dict[str, Any]:
@@ -58,70 +54,12 @@ def default_policy_document() -> dict[str, Any]:
 
 def policy_digest(document: Mapping[str, Any]) -> str:
     """``sha256:<hex>`` of the document's RFC 8785 canonical bytes."""
-    return "sha256:" + hashlib.sha256(canonical_policy_bytes(document)).hexdigest()
+    return sha256_digest(canonical_policy_bytes(document))
 
 
 def canonical_policy_bytes(document: Mapping[str, Any]) -> bytes:
-    """The RFC 8785 (JCS) UTF-8 bytes of a JSON document; ValueError for what JSON cannot hold.
-
-    Members are sorted by the UTF-16 code units of their names (RFC 8785 section 3.2.3), strings
-    use the minimal escapes ``json`` writes (3.2.2.2), and numbers are written as ECMAScript
-    writes an IEEE 754 double (3.2.2.3), so ``1e-07`` is ``1e-7`` and ``2.0`` is ``2``. The
-    ledger has its own implementation; the domain may not import it, and policies are small.
-    """
-    parts: list[str] = []
-    _write_canonical(document, parts)
-    return "".join(parts).encode("utf-8")
-
-
-def _write_canonical(value: object, parts: list[str]) -> None:
-    if value is None or isinstance(value, bool | str):
-        parts.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, int):
-        if abs(value) > _MAX_SAFE_INTEGER:
-            raise ValueError(f"integer {value} is outside the IEEE 754 safe range")
-        parts.append(str(value))
-    elif isinstance(value, float):
-        parts.append(_ecmascript_number(value))
-    elif isinstance(value, Mapping):
-        if not all(isinstance(name, str) for name in value):
-            raise ValueError("JSON object names must be strings")
-        parts.append("{")
-        names = sorted(value, key=lambda name: name.encode("utf-16-be", "surrogatepass"))
-        for position, name in enumerate(names):
-            parts.append(("," if position else "") + json.dumps(name, ensure_ascii=False) + ":")
-            _write_canonical(value[name], parts)
-        parts.append("}")
-    elif isinstance(value, list | tuple):
-        parts.append("[")
-        for position, item in enumerate(value):
-            parts.append("," if position else "")
-            _write_canonical(item, parts)
-        parts.append("]")
-    else:
-        raise ValueError(f"{type(value).__name__} is not a JSON value")
-
-
-def _ecmascript_number(number: float) -> str:
-    """ECMAScript's Number::toString of a double (ECMA-262 section 6.1.6.1.20)."""
-    if not math.isfinite(number):
-        raise ValueError(f"{number!r} is not a JSON number")
-    if number == 0:
-        return "0"
-    # repr gives the shortest digits that round-trip, as ECMAScript's algorithm requires.
-    _, digit_tuple, exponent = Decimal(repr(abs(number))).normalize().as_tuple()
-    digits = "".join(str(digit) for digit in digit_tuple)
-    k, n = len(digits), len(digits) + int(exponent)  # |number| == 0.<digits> * 10**n
-    if k <= n <= 21:
-        text = digits + "0" * (n - k)
-    elif 0 < n <= 21:
-        text = digits[:n] + "." + digits[n:]
-    elif -6 < n <= 0:
-        text = "0." + "0" * -n + digits
-    else:
-        mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
-        text = f"{mantissa}e{'+' if n > 1 else '-'}{abs(n - 1)}"
-    return ("-" if number < 0 else "") + text
+    """The RFC 8785 (JCS) UTF-8 bytes of a JSON document; ValueError for what JSON cannot hold."""
+    return canonical_json(document)
 
 
 @dataclass(frozen=True, slots=True)

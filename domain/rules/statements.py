@@ -10,8 +10,9 @@ sorted keys, no spaces and raw UTF-8 writes exactly that form.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+
+from ledger.encoding.canonical import canonical_json
 
 __all__ = ["STATEMENT_TYPE", "Statement"]
 
@@ -49,6 +50,4 @@ class Statement:
             "signer": self.signer,
             "subject": self.subject,
         }
-        return json.dumps(
-            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
+        return canonical_json(document)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import TypeVar
 
 from domain.errors import InvalidArgumentError
+from ledger.encoding.digests import is_sha256_digest
 
 __all__ = [
     "Environment",
@@ -73,8 +73,6 @@ class Outcome(StrEnum):
 
 VocabularyT = TypeVar("VocabularyT", bound=StrEnum)
 
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-
 
 def parse(kind: type[VocabularyT], value: str, what: str) -> VocabularyT:
     """``value`` as a member of ``kind``, or InvalidArgumentError naming the accepted values."""
@@ -87,7 +85,7 @@ def parse(kind: type[VocabularyT], value: str, what: str) -> VocabularyT:
 
 def check_digest(digest: str, what: str) -> str:
     """Return ``digest`` if it reads ``sha256:<64 lowercase hex>``, else InvalidArgumentError."""
-    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+    if not is_sha256_digest(digest):
         raise InvalidArgumentError(f"{what} {digest!r} is not sha256:<64 lowercase hex digits>")
     return digest
 

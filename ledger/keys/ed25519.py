@@ -6,7 +6,6 @@ holding the published PEM can recompute it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
@@ -15,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
+from ledger.encoding.digests import keyid_of_spki
 from ledger.errors import KeyStoreError, VerificationError
 
 __all__ = [
@@ -34,7 +34,7 @@ def keyid_of(public_key: Ed25519PublicKey) -> str:
     der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return "sha256:" + hashlib.sha256(der).hexdigest()
+    return keyid_of_spki(der)
 
 
 def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
