@@ -6,8 +6,9 @@ import argparse
 import math
 import os
 import shutil
+import signal
 import tempfile
-import time
+import threading
 from pathlib import Path
 from uuid import UUID
 
@@ -51,19 +52,30 @@ def checkpoint(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def _keep_cutting(ledger: Ledger, signed: StoredCheckpoint | None, every: float) -> int:
-    """The daemon: every ``every`` seconds sign what any process appended; Ctrl-C stops it."""
+    """The daemon: every ``every`` seconds sign what any process appended.
+
+    Ctrl-C (SIGINT) or SIGTERM stops it between cuts: a cut under way is finished, published and
+    announced first, so what is printed is always what was published.
+    """
+    stop = threading.Event()
+    previous = {
+        number: signal.signal(number, lambda *_: stop.set())
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
     announced = 0
     try:
         while True:
             if signed is not None and signed.size != announced:
                 print(f"checkpoint of {signed.size} leaves", flush=True)
                 announced = signed.size
-            time.sleep(every)
+            if stop.wait(every):
+                return EXIT_OK
             signed = ledger.checkpointer.tick() or signed
-    except KeyboardInterrupt:
-        return EXIT_OK
     except InconsistentLogError:
         return EXIT_INTEGRITY  # the alarm is already on stderr
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _interval(text: str) -> float:

@@ -240,6 +240,28 @@ class LogCliContract:
         assert stderr == ""
         assert stdout.splitlines() == ["checkpoint of 1 leaves", "checkpoint of 5 leaves"]
 
+    def test_checkpoint_every_stops_on_sigterm_after_announcing_what_it_published(
+        self, cli: Cli
+    ) -> None:
+        """SIGTERM stops the daemon as Ctrl-C does: exit 0, nothing cut short."""
+        daemon = subprocess.Popen(
+            [str(GOVLEDGER), "checkpoint", "--every", "0.2"],
+            cwd=cli.cwd,
+            env=cli.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            published = cli.home / "log" / "checkpoint.txt"
+            wait_for(lambda: published.exists() and published.read_text().split("\n")[1] == "1")
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            stdout, stderr = daemon.communicate(timeout=30)
+
+        assert daemon.returncode == 0, stderr
+        assert stdout.splitlines() == ["checkpoint of 1 leaves"]
+
 
 class TestLogCliOnSQLite(LogCliContract):
     @pytest.fixture
