@@ -219,17 +219,8 @@ class LogCliContract:
         self, cli: Cli, tmp_path: Path
     ) -> None:
         """Finding 16: the tail must not stay unsigned while the writer idles."""
-        daemon = subprocess.Popen(
-            [str(GOVLEDGER), "checkpoint", "--every", "0.2"],
-            cwd=cli.cwd,
-            env=cli.environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        daemon, published = start_checkpoint_daemon(cli)
         try:
-            published = cli.home / "log" / "checkpoint.txt"
-            wait_for(lambda: published.exists() and published.read_text().split("\n")[1] == "1")
             append_without_checkpoint(cli, tmp_path, versions=3)
             wait_for(lambda: published.read_text().split("\n")[1] == "5")
         finally:
@@ -244,23 +235,32 @@ class LogCliContract:
         self, cli: Cli
     ) -> None:
         """SIGTERM stops the daemon as Ctrl-C does: exit 0, nothing cut short."""
-        daemon = subprocess.Popen(
-            [str(GOVLEDGER), "checkpoint", "--every", "0.2"],
-            cwd=cli.cwd,
-            env=cli.environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            published = cli.home / "log" / "checkpoint.txt"
-            wait_for(lambda: published.exists() and published.read_text().split("\n")[1] == "1")
-        finally:
-            daemon.send_signal(signal.SIGTERM)
-            stdout, stderr = daemon.communicate(timeout=30)
+        daemon, _ = start_checkpoint_daemon(cli)
+        daemon.send_signal(signal.SIGTERM)
+        stdout, stderr = daemon.communicate(timeout=30)
 
         assert daemon.returncode == 0, stderr
         assert stdout.splitlines() == ["checkpoint of 1 leaves"]
+
+
+def start_checkpoint_daemon(cli: Cli) -> tuple[subprocess.Popen[str], Path]:
+    """Start ``checkpoint --every 0.2``; return it once it has published its first checkpoint."""
+    daemon = subprocess.Popen(
+        [str(GOVLEDGER), "checkpoint", "--every", "0.2"],
+        cwd=cli.cwd,
+        env=cli.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    published = cli.home / "log" / "checkpoint.txt"
+    try:
+        wait_for(lambda: published.exists() and published.read_text().split("\n")[1] == "1")
+    except BaseException:
+        daemon.kill()
+        daemon.communicate(timeout=30)
+        raise
+    return daemon, published
 
 
 class TestLogCliOnSQLite(LogCliContract):
