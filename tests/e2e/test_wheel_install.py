@@ -92,7 +92,7 @@ def test_finding_15_the_wheel_carries_the_migrations(wheel: Path) -> None:
         "api/migrations/env.py",
         "api/migrations/script.py.mako",
         *(f"api/migrations/versions/{path.name}" for path in VERSIONS.glob("0*.py")),
-        "domain/policy.schema.json",
+        "domain/rules/policy.schema.json",
     } <= names
     assert any(name.startswith("adapters/datasets/") and name.endswith(".csv") for name in names)
 
