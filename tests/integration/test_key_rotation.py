@@ -363,7 +363,7 @@ class KeyRotationContract:
             deferred = ledger.checkpointer.cut()  # the rotation has not settled its files yet
             quiet = list(caplog.records)
             later = time.monotonic() + 60
-            monkeypatch.setattr("ledger.checkpointer.time.monotonic", lambda: later)
+            monkeypatch.setattr("ledger.tlog.checkpointer.time.monotonic", lambda: later)
             assert ledger.checkpointer.cut() == before
         monkeypatch.undo()
         ledger.keystore.settle(LOG, committed=True)
