@@ -166,7 +166,8 @@ def test_refuses_an_envelope_stored_under_another_topic(signer: Signer, keyring:
 
     with pytest.raises(
         VerificationError,
-        match=r"is for .*\(domain\.model:Model\.Registered\) .* \(domain\.model:Model\.Retired\)",
+        match=r"is for .*\(domain\.aggregates\.model:Model\.Registered\) "
+        r".* \(domain\.aggregates\.model:Model\.Retired\)",
     ):
         open_event(moved, keyring)
 
