@@ -104,11 +104,11 @@ class GovernedModel:
                 f"no threshold for {self.group_attribute} {unknown}: the model knows "
                 f"{sorted(self.group_thresholds)}"
             )
-        return groups.map(self.group_thresholds).to_numpy(dtype=np.float64)
+        return np.asarray(groups.map(self.group_thresholds), dtype=np.float64)
 
     def labels(self, frame: pd.DataFrame) -> np.ndarray[Any, np.dtype[np.int64]]:
         """The target column of ``frame`` as 1 (positive label) or 0."""
-        return (frame[self.target].astype(str) == self.positive_label).to_numpy(dtype=np.int64)
+        return np.asarray(frame[self.target].astype(str) == self.positive_label, dtype=np.int64)
 
 
 def holdout_split(
