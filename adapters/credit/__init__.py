@@ -1,0 +1,1 @@
+"""The German credit data: readable schema and codebook, and a deterministic sample generator."""
