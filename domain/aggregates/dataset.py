@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -28,15 +29,17 @@ class DatasetVersion:
     sensitivity: str
     added_by: str
     license: str = UNKNOWN_LICENSE
+    schema: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Dataset(Aggregate):
     """A dataset registered by a data steward; its id is derived from its unique name."""
 
     class VersionAdded(Aggregate.Event):
-        """A version of the data was added; v2 records its licence (an SPDX id where one fits)."""
+        """A version of the data was added; v2 records its licence (an SPDX id where one fits),
+        v3 its schema (column to type, categories or range)."""
 
-        class_version = 2
+        class_version = 3
 
         digest: str
         row_count: int
@@ -45,11 +48,17 @@ class Dataset(Aggregate):
         sensitivity: str
         actor: str
         license: str
+        schema: dict[str, Any]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Versions recorded before licences were have an unknown licence."""
             state["license"] = UNKNOWN_LICENSE
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Versions recorded before schemas were have an empty one."""
+            state["schema"] = {}
 
     @staticmethod
     def create_id(name: str) -> UUID:
@@ -81,8 +90,9 @@ class Dataset(Aggregate):
         sensitivity: str,
         actor: str,
         license: str = UNKNOWN_LICENSE,
+        schema: dict[str, Any] | None = None,
     ) -> None:
-        """Record a new version of the data, by content digest, under its licence."""
+        """Record a new version of the data, by content digest, under its licence and schema."""
         # eventsourcing 9.5.6 treats every keyword-only parameter of an @event method as
         # required, defaults or not: the default lives here, on the undecorated command.
         self._version_added(
@@ -93,6 +103,7 @@ class Dataset(Aggregate):
             sensitivity=sensitivity,
             actor=actor,
             license=license,
+            schema={} if schema is None else schema,
         )
 
     @event(VersionAdded)
@@ -106,6 +117,7 @@ class Dataset(Aggregate):
         sensitivity: str,
         actor: str,
         license: str,
+        schema: dict[str, Any],
     ) -> None:
         self.versions.append(
             DatasetVersion(
@@ -117,5 +129,6 @@ class Dataset(Aggregate):
                 sensitivity=sensitivity,
                 added_by=actor,
                 license=license,
+                schema=dict(schema),
             )
         )

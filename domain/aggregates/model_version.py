@@ -1,44 +1,52 @@
-"""The model version aggregate: one trained artifact through validation, approval and release.
+"""The model version aggregate: one trained artifact through validation, approval, release and
+monitoring (docs/events.md, "Model versions").
 
-Its invariants are the segregation of duties of docs/events.md: the validator of a version is not
-its developer, and an approver is neither its developer nor its validator.
+Its invariants and derived state live in ``domain.aggregates.version_state``; this module holds
+the events. ``Trained`` is ``class_version`` 2: v1 events, recorded before reference statistics,
+are read with ``reference_digest = ""``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidStateError, SegregationOfDutiesError
+from domain.aggregates.version_state import Decision, Signed, UatEvidence, VersionState
 
-__all__ = ["Decision", "ModelVersion", "Signed"]
-
-
-@dataclass(frozen=True, slots=True)
-class Signed:
-    """A personal signature as recorded: base64 bytes, the key that made it, and when."""
-
-    signature: str
-    keyid: str
-    signed_at: str
+__all__ = ["Decision", "ModelVersion", "Signed", "UatEvidence"]
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """An approver's signed decision on one artifact of the version."""
-
-    approver: str
-    granted: bool
-    artifact_digest: str
-    evidence_digests: tuple[str, ...]
-    signed: Signed
+def _floats(values: dict[str, Any]) -> dict[str, float]:
+    """Declared floats: canonical JSON may have stored 1.0 as 1."""
+    return {name: float(value) for name, value in values.items()}
 
 
-class ModelVersion(Aggregate):
+class ModelVersion(VersionState, Aggregate):
     """A trained version of a model; its id is derived from the model and its number."""
+
+    class Trained(Aggregate.Created):
+        """A version was trained; v2 records the digest of its reference statistics."""
+
+        class_version = 2
+
+        model_id: UUID
+        number: int
+        dataset_versions: list[Any]
+        training_spec: dict[str, Any]
+        code_version: str
+        environment: dict[str, str]
+        artifact_digest: str
+        reference_digest: str
+        metrics: dict[str, float]
+        derived_from: str
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Versions trained before reference statistics were recorded have none."""
+            state["reference_digest"] = ""
 
     @staticmethod
     def create_id(model_id: UUID, number: int) -> UUID:
@@ -56,6 +64,7 @@ class ModelVersion(Aggregate):
         code_version: str,
         environment: dict[str, str],
         artifact_digest: str,
+        reference_digest: str,
         metrics: dict[str, float],
         derived_from: str,
         actor: str,
@@ -67,25 +76,50 @@ class ModelVersion(Aggregate):
         self.code_version = code_version
         self.training_environment = dict(environment)
         self.artifact_digest = artifact_digest
-        # Declared floats: canonical JSON may have stored 1.0 as 1.
-        self.metrics = {name: float(value) for name, value in metrics.items()}
+        self.reference_digest = reference_digest
+        self.metrics = _floats(metrics)
         self.derived_from = derived_from
         self.developer = actor
         self.validator = ""
         self.validation_outcome = ""
         self.validation_evidence: tuple[str, ...] = ()
         self.validation_signed: Signed | None = None
+        self.assessment_reports: list[str] = []
+        self.mitigation: dict[str, Any] = {}
         self.decisions: list[Decision] = []
         self.environments: set[str] = set()
+        self.ever_deployed: set[str] = set()
+        self.uat_evidence: list[UatEvidence] = []
         self.retired = False
         self.finding_ids: list[UUID] = []
         self.monitoring_breaches: list[str] = []
+        self.monitoring_windows = 0
+        self.retraining_requests: list[str] = []
 
     @event("ValidationStarted")
     def start_validation(self, *, actor: str) -> None:
         """An independent validator takes the version on."""
         self.validator = actor
         self.validation_outcome = ""
+
+    @event("ValidationMetricsRecorded")
+    def record_validation_metrics(
+        self, *, metrics: dict[str, float], report_digest: str, actor: str
+    ) -> None:
+        """The quality of the version on its holdout, from the assessment report."""
+        self.assessment_reports.append(report_digest)
+
+    @event("FairnessAssessed")
+    def assess_fairness(
+        self, *, fairness: dict[str, dict[str, float]], report_digest: str, actor: str
+    ) -> None:
+        """Fairness metrics per protected attribute, from the assessment report."""
+
+    @event("ExplainabilityAssessed")
+    def assess_explainability(
+        self, *, metrics: dict[str, float], report_digest: str, actor: str
+    ) -> None:
+        """How faithfully local explanations follow the model, from the assessment report."""
 
     @event("ValidationConcluded")
     def conclude_validation(
@@ -102,6 +136,25 @@ class ModelVersion(Aggregate):
         self.validation_outcome = outcome
         self.validation_evidence = tuple(evidence_digests)
         self.validation_signed = Signed(signature, keyid, signed_at)
+
+    @event("BiasMitigated")
+    def record_mitigation(
+        self,
+        *,
+        method: str,
+        sensitive_attribute: str,
+        parameters: dict[str, Any],
+        before: dict[str, float],
+        after: dict[str, float],
+        actor: str,
+    ) -> None:
+        """This version is a bias-mitigated derivative: how, and the fairness before and after."""
+        self.mitigation = {
+            "method": method,
+            "sensitive_attribute": sensitive_attribute,
+            "before": _floats(before),
+            "after": _floats(after),
+        }
 
     @event("ApprovalGranted")
     def grant_approval(
@@ -141,6 +194,21 @@ class ModelVersion(Aggregate):
     def deploy(self, *, environment: str, artifact_digest: str, actor: str) -> None:
         """The artifact now runs in ``environment``."""
         self.environments.add(environment)
+        self.ever_deployed.add(environment)
+
+    @event("UatEvidenceRecorded")
+    def record_uat_evidence(
+        self,
+        *,
+        kind: str,
+        artifact_digest: str,
+        metrics: dict[str, float],
+        evidence_digest: str,
+        passed: bool,
+        actor: str,
+    ) -> None:
+        """A UAT check (integration | performance) of the artifact in uat, and its verdict."""
+        self.uat_evidence.append(UatEvidence(kind, artifact_digest, evidence_digest, passed))
 
     @event("RolledBack")
     def roll_back(self, *, environment: str, actor: str) -> None:
@@ -165,101 +233,44 @@ class ModelVersion(Aggregate):
         """A monitoring window's metrics, and which policy thresholds they breach."""
         self.monitoring_breaches = list(breaches)
 
-    # Derived state
+    @event("MonitoringWindowEvaluated")
+    def evaluate_monitoring_window(
+        self,
+        *,
+        environment: str,
+        start: str,
+        end: str,
+        metrics: dict[str, float],
+        segments: list[str],
+        breaches: list[str],
+        warnings: list[str],
+        actor: str,
+    ) -> None:
+        """A window of logged predictions (the sealed segments named), summarised and judged."""
+        self.monitoring_windows += 1
+        self.monitoring_breaches = list(breaches)
 
-    @property
-    def validation_passed(self) -> bool:
-        """True when the validation concluded ``passed``."""
-        return self.validation_outcome == "passed"
+    @event("DriftFlagged")
+    def flag_drift(
+        self, *, environment: str, features: list[str], dataset_drift_share: float, actor: str
+    ) -> None:
+        """The inputs in ``environment`` drifted from the reference: which features."""
 
-    @property
-    def rejected(self) -> bool:
-        """True once an approver rejected the version."""
-        return any(not decision.granted for decision in self.decisions)
+    @event("FairnessBreached")
+    def breach_fairness(
+        self, *, environment: str, attributes: dict[str, dict[str, float]], actor: str
+    ) -> None:
+        """Fairness in ``environment`` fell outside the policy, per protected attribute."""
 
-    def approvers_of(self, artifact_digest: str) -> set[str]:
-        """The distinct approvers who granted approval of ``artifact_digest``."""
-        return {
-            d.approver for d in self.decisions if d.granted and d.artifact_digest == artifact_digest
-        }
+    @event("QualityDegraded")
+    def degrade_quality(self, *, environment: str, metrics: dict[str, float], actor: str) -> None:
+        """Quality on labelled predictions in ``environment`` fell below the policy."""
 
-    @property
-    def status(self) -> str:
-        """Where the version is in its lifecycle, derived from its events."""
-        if self.retired:
-            return "retired"
-        if self.environments:
-            return "deployed"
-        if self.rejected:
-            return "rejected"
-        if self.approvers_of(self.artifact_digest):
-            return "approved"
-        if self.validation_outcome:
-            return f"validation_{self.validation_outcome}"
-        return "in_validation" if self.validator else "trained"
+    @event("KpiBreached")
+    def breach_kpi(self, *, environment: str, kpis: dict[str, float], actor: str) -> None:
+        """A business KPI in ``environment`` (approval rate, expected cost) left its range."""
 
-    # Invariants
-
-    def check_may_start_validation(self, validator: str) -> None:
-        """The validator is not the developer; a validation runs once unless it failed."""
-        if validator == self.developer:
-            raise SegregationOfDutiesError(
-                f"{validator!r} developed version {self.number} and may not validate it: "
-                "an independent validator must"
-            )
-        self.check_not_retired("be validated")
-        if self.validator and self.validation_outcome != "failed":
-            raise InvalidStateError(
-                f"version {self.number} is already {self.status}: a validation restarts only "
-                "after a failed one"
-            )
-
-    def check_may_conclude_validation(self, validator: str) -> None:
-        """Only the validator who started an open validation concludes it."""
-        if not self.validator or self.validation_outcome:
-            raise InvalidStateError(
-                f"version {self.number} has no validation in progress: start one first"
-            )
-        if validator != self.validator:
-            raise InvalidStateError(
-                f"the validation of version {self.number} was started by {self.validator!r}, "
-                "who must conclude it"
-            )
-
-    def check_may_decide(self, approver: str, artifact_digest: str) -> None:
-        """An approver is independent, decides on this version's artifact after a passed
-        validation, and not after a rejection."""
-        self.check_independent_approver(approver, "approve or reject it")
-        self.check_not_retired("be approved")
-        if self.rejected:
-            raise InvalidStateError(f"version {self.number} was rejected: train a new version")
-        if not self.validation_passed:
-            raise InvalidStateError(
-                f"version {self.number} is {self.status}: it needs a passed validation first"
-            )
-        if artifact_digest != self.artifact_digest:
-            raise InvalidStateError(
-                f"{artifact_digest} is not the artifact of version {self.number} "
-                f"({self.artifact_digest})"
-            )
-
-    def check_independent_approver(self, approver: str, doing: str) -> None:
-        """An approver is neither the developer nor the validator of the version."""
-        if approver in (self.developer, self.validator):
-            part = "developed" if approver == self.developer else "validated"
-            raise SegregationOfDutiesError(
-                f"{approver!r} {part} version {self.number} and may not {doing}: "
-                "another approver must"
-            )
-
-    def check_deployed_in(self, environment: str) -> None:
-        """The version runs in ``environment``."""
-        if environment not in self.environments:
-            raise InvalidStateError(f"version {self.number} is not deployed in {environment}")
-
-    def check_not_retired(self, verb: str) -> None:
-        """Nothing but reading happens to a retired version."""
-        if self.retired:
-            raise InvalidStateError(
-                f"version {self.number} is retired and may not {verb}: train a new version"
-            )
+    @event("RetrainingRequested")
+    def request_retraining(self, *, reason: str, finding_id: UUID, actor: str) -> None:
+        """The policy asks for a retrained version, because of the finding named."""
+        self.retraining_requests.append(reason)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from uuid import UUID
 
 from domain.aggregates.dataset import UNKNOWN_LICENSE, Dataset
-from domain.commands.arguments import check_count, check_list, check_name, check_text
+from domain.commands.arguments import (
+    check_count,
+    check_list,
+    check_name,
+    check_text,
+    json_object,
+)
 from domain.commands.service import GovernanceService
 from domain.errors import InvalidArgumentError
 from domain.rules.roles import Command
@@ -37,15 +44,18 @@ class DatasetCommands(GovernanceService):
         sensitivity: str,
         actor: str,
         license: str = UNKNOWN_LICENSE,
+        schema: Mapping[str, object] | None = None,
     ) -> int:
         """Add a content-addressed version to a dataset, under its licence (an SPDX id where one
-        fits, else a short text); return its version number."""
-        with self._command(actor, Command.ADD_DATASET_VERSION):
+        fits, else a short text) and ``schema`` (column to a JSON object describing its type,
+        categories or range; none recorded as ``{}``); return its version number."""
+        with self._command(actor, Command.ADD_DATASET_VERSION, schema=schema):
             check_digest(digest, "dataset digest")
             check_count(row_count, "row count")
             names = _columns(columns, protected_attributes)
             level = parse(Sensitivity, sensitivity, "sensitivity")
             check_name(license, "licence")
+            described = _schema(schema, names)
             dataset = self.get_dataset(dataset_id)
         dataset.add_version(
             digest=digest,
@@ -55,6 +65,7 @@ class DatasetCommands(GovernanceService):
             sensitivity=level.value,
             actor=actor,
             license=license,
+            schema=described,
         )
         self.save(dataset)
         return dataset.versions[-1].number
@@ -79,3 +90,21 @@ def _columns(columns: Sequence[str], protected_attributes: Sequence[str]) -> lis
                 f"name one of {names}"
             )
     return names
+
+
+def _schema(schema: Mapping[str, object] | None, columns: list[str]) -> dict[str, Any]:
+    """The schema as recorded: each member names a column and describes it with an object."""
+    if schema is None:
+        return {}
+    described = json_object(schema, "schema")
+    for column, description in described.items():
+        if column not in columns:
+            raise InvalidArgumentError(
+                f"schema column {column!r} is not a column of the version: name one of {columns}"
+            )
+        if not isinstance(description, dict):
+            raise InvalidArgumentError(
+                f"schema of column {column!r} is {description!r}, not an object "
+                '(e.g. {"type": "integer", "minimum": 0})'
+            )
+    return described

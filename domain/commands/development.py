@@ -82,14 +82,16 @@ class DevelopmentCommands(GovernanceService):
         actor: str,
         model_id: UUID,
         dataset_versions: Sequence[str | Mapping[str, Any]],
-        training_spec: Mapping[str, str | int | float],
+        training_spec: Mapping[str, object],
         code_version: str,
         environment: Mapping[str, str],
         artifact_digest: str,
         metrics: Mapping[str, float],
         derived_from: UUID | None = None,
+        reference_digest: str = "",
     ) -> UUID:
-        """Record a trained version of a model, with its lineage; return its id."""
+        """Record a trained version of a model, with its lineage and the digest of its
+        reference statistics (``""`` if none); return its id."""
         with self._command(
             actor,
             Command.TRAIN_MODEL_VERSION,
@@ -101,23 +103,55 @@ class DevelopmentCommands(GovernanceService):
             lineage = _lineage(dataset_versions)
             check_training(training_spec, code_version, environment)
             check_digest(artifact_digest, "artifact digest")
+            if reference_digest:
+                check_digest(reference_digest, "reference digest")
             measured = check_numbers(metrics, "metric")
             model = self._model_to_train(model_id, derived_from)
+        version = self._new_version(
+            model,
+            actor=actor,
+            dataset_versions=lineage,
+            training_spec=training_spec,
+            code_version=code_version,
+            environment=environment,
+            artifact_digest=artifact_digest,
+            reference_digest=reference_digest,
+            metrics=measured,
+            derived_from=derived_from,
+        )
+        self.save(model, version)
+        return version.id
+
+    def _new_version(
+        self,
+        model: Model,
+        *,
+        actor: str,
+        dataset_versions: list[Any],
+        training_spec: Mapping[str, object],
+        code_version: str,
+        environment: Mapping[str, str],
+        artifact_digest: str,
+        reference_digest: str,
+        metrics: dict[str, float],
+        derived_from: UUID | None,
+    ) -> ModelVersion:
+        """The next version of ``model``, listed in it; the caller saves both."""
         version = ModelVersion(
             model_id=model.id,
             number=model.next_version_number,
-            dataset_versions=lineage,
+            dataset_versions=dataset_versions,
             training_spec=json_object(training_spec, "training spec"),
             code_version=code_version,
             environment=dict(environment),
             artifact_digest=artifact_digest,
-            metrics=measured,
+            reference_digest=reference_digest,
+            metrics=metrics,
             derived_from="" if derived_from is None else str(derived_from),
             actor=actor,
         )
         model.add_version(version_id=version.id, actor=actor)
-        self.save(model, version)
-        return version.id
+        return version
 
     def _model_to_train(self, model_id: UUID, derived_from: UUID | None) -> Model:
         """The model a new version joins; NotFoundError if it or the predecessor is unknown."""

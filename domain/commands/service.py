@@ -46,11 +46,15 @@ from domain.errors import (
     PortError,
 )
 from domain.ports.protocols import (
+    ArtifactInspector,
     ArtifactStore,
     Clock,
     DriftDetector,
     Explainer,
     FairnessAssessor,
+    Mitigator,
+    ModelAssessor,
+    Notifier,
     Scorer,
     SignatureVerifier,
     Trainer,
@@ -103,6 +107,10 @@ class GovernanceService(Application[UUID]):
         trainer: Trainer | None = None,
         scorer: Scorer | None = None,
         explainer: Explainer | None = None,
+        assessor: ModelAssessor | None = None,
+        mitigator: Mitigator | None = None,
+        inspector: ArtifactInspector | None = None,
+        notifier: Notifier | None = None,
         service_keyids: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         """``service_keyids`` gives the key ids of the ledger's own keys (event-signing, log),
@@ -117,6 +125,10 @@ class GovernanceService(Application[UUID]):
         self.trainer = trainer
         self.scorer = scorer
         self.explainer = explainer
+        self.assessor = assessor
+        self.mitigator = mitigator
+        self.inspector = inspector
+        self.notifier = notifier
         self.service_keyids = service_keyids or (lambda: ())
 
     def get_principal(self, name: str) -> Principal:

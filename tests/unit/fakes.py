@@ -22,14 +22,21 @@ import rfc8785
 from eventsourcing.persistence import StoredEvent
 
 from domain.application import GovernanceApplication
-from domain.errors import DomainError
+from domain.errors import ArtifactError, DomainError, InvalidArgumentError
 from domain.ports.protocols import (
+    ArtifactInspector,
     ArtifactStore,
+    Assessment,
     DriftDetector,
     Explainer,
     FairnessAssessor,
     FeatureDrift,
+    Mitigation,
+    Mitigator,
+    ModelAssessor,
+    Notifier,
     Scorer,
+    TrainedModel,
     Trainer,
 )
 from domain.rules.roles import Role
@@ -132,25 +139,165 @@ class FakeArtifactStore:
         self.blobs[digest] = content
 
 
+ALGORITHMS = ("logistic_regression", "gradient_boosting", "random_forest")
+"""The estimators ``FakeTrainer`` trains, as a real trainer's allow-list."""
+
+FAKE_ENVIRONMENT = {"scikit-learn": "1.9.1", "environment_digest": "sha256:" + "f" * 64}
+
+
 class FakeTrainer:
-    """A Trainer whose artifact is a function of data and spec, with fixed metrics."""
+    """A Trainer whose artifact and reference are functions of data and spec, with fixed
+    metrics and environment; it refuses a spec whose ``algorithm`` is off ``ALGORITHMS``."""
 
-    def __init__(self, metrics: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        metrics: Mapping[str, float] | None = None,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
         self.metrics = dict(metrics or {"auc": 0.81, "accuracy": 0.76})
+        self.environment = dict(environment or FAKE_ENVIRONMENT)
         self.calls: list[tuple[list[bytes], dict[str, object]]] = []
+        self.checked: list[dict[str, object]] = []
 
-    def train(
-        self, data: Sequence[bytes], spec: Mapping[str, object]
-    ) -> tuple[bytes, Mapping[str, float]]:
-        """``model:<sha256 of data and spec>`` and the configured metrics."""
+    def check_spec(self, spec: Mapping[str, object]) -> None:
+        """InvalidArgumentError for an ``algorithm`` off the allow-list."""
+        self.checked.append(dict(spec))
+        algorithm = spec.get("algorithm", ALGORITHMS[0])
+        if algorithm not in ALGORITHMS:
+            raise InvalidArgumentError(
+                f"training spec algorithm {algorithm!r} is not one of {', '.join(ALGORITHMS)}"
+            )
+
+    def train(self, data: Sequence[bytes], spec: Mapping[str, object]) -> TrainedModel:
+        """``model:<sha256 of data and spec>``, its reference and the configured numbers."""
         self.calls.append((list(data), dict(spec)))
-        return self.artifact_for(data, spec), self.metrics
+        return TrainedModel(
+            artifact=self.artifact_for(data, spec),
+            metrics=self.metrics,
+            reference=self.reference_for(data),
+            environment=self.environment,
+        )
 
     @staticmethod
     def artifact_for(data: Sequence[bytes], spec: Mapping[str, object]) -> bytes:
         """The artifact ``train`` makes of ``data`` and ``spec``."""
         seen = hashlib.sha256(b"".join(data) + json.dumps(spec, sort_keys=True).encode())
         return b"model:" + seen.hexdigest().encode()
+
+    @staticmethod
+    def reference_for(data: Sequence[bytes]) -> bytes:
+        """The reference statistics ``train`` gives for ``data`` (canonical JSON)."""
+        return rfc8785.dumps({"rows": sum(part.count(b"\n") for part in data)})
+
+
+QUALITY = {"auc_roc": 0.82, "accuracy": 0.77, "precision": 0.8, "recall": 0.9, "f1": 0.85}
+FAIR = {"disparate_impact": 0.92, "equalized_odds_difference": 0.05, "selection_rate.a": 0.6}
+EXPLAINABILITY = {"fidelity_mean": 0.8, "fidelity_min": 0.62, "samples": 20.0}
+
+
+class FakeModelAssessor:
+    """A ModelAssessor that reports configured numbers (fairness per attribute, ``FAIR`` for
+    any attribute not configured) and a report of them, the artifact and the seed."""
+
+    def __init__(
+        self,
+        quality: Mapping[str, float] | None = None,
+        fairness: Mapping[str, Mapping[str, float]] | None = None,
+        explainability: Mapping[str, float] | None = None,
+    ) -> None:
+        self.quality = dict(quality or QUALITY)
+        self.fairness = {name: dict(metrics) for name, metrics in (fairness or {}).items()}
+        self.explainability = dict(explainability or EXPLAINABILITY)
+        self.calls: list[tuple[bytes, list[bytes], dict[str, object], list[str], int]] = []
+
+    def assess(
+        self,
+        artifact: bytes,
+        data: Sequence[bytes],
+        spec: Mapping[str, object],
+        *,
+        protected_attributes: Sequence[str],
+        seed: int,
+    ) -> Assessment:
+        """The configured numbers, whatever the artifact."""
+        self.calls.append((artifact, list(data), dict(spec), list(protected_attributes), seed))
+        fairness = {name: self.fairness.get(name, FAIR) for name in protected_attributes}
+        report = {
+            "artifact": sha256(artifact),
+            "seed": seed,
+            "quality": self.quality,
+            "fairness": fairness,
+            "explainability": self.explainability,
+        }
+        return Assessment(self.quality, fairness, self.explainability, rfc8785.dumps(report))
+
+
+MITIGATIONS = ("threshold_optimizer", "exponentiated_gradient")
+
+
+class FakeMitigator:
+    """A Mitigator offering ``MITIGATIONS``; its artifact is a function of its inputs."""
+
+    def __init__(
+        self,
+        before: Mapping[str, float] | None = None,
+        after: Mapping[str, float] | None = None,
+    ) -> None:
+        self.before = dict(before or {"disparate_impact": 0.6})
+        self.after = dict(after or {"disparate_impact": 0.9})
+        self.calls: list[tuple[bytes, str, str, int]] = []
+
+    def mitigate(
+        self,
+        artifact: bytes,
+        data: Sequence[bytes],
+        spec: Mapping[str, object],
+        *,
+        sensitive_attribute: str,
+        method: str,
+        seed: int,
+    ) -> Mitigation:
+        """A derived artifact, fixed metrics and the configured fairness before and after."""
+        if method not in MITIGATIONS:
+            raise InvalidArgumentError(
+                f"mitigation method {method!r} is not one of {', '.join(MITIGATIONS)}"
+            )
+        self.calls.append((artifact, sensitive_attribute, method, seed))
+        made = hashlib.sha256(artifact + f"{sensitive_attribute}/{method}/{seed}".encode())
+        return Mitigation(
+            artifact=b"mitigated:" + made.hexdigest().encode(),
+            metrics={"auc_roc": 0.79},
+            before=self.before,
+            after=self.after,
+            parameters={"method": method, "constraint": "demographic_parity", "random_state": seed},
+        )
+
+
+class FakeArtifactInspector:
+    """An ArtifactInspector that refuses any artifact holding ``untrusted``."""
+
+    def __init__(self) -> None:
+        self.inspected: list[bytes] = []
+
+    def inspect(self, artifact: bytes) -> None:
+        """ArtifactError naming the untrusted type if ``artifact`` holds ``untrusted``."""
+        self.inspected.append(artifact)
+        if b"untrusted" in artifact:
+            raise ArtifactError("the artifact holds untrusted types: builtins.exec")
+
+
+class FakeNotifier:
+    """A Notifier that keeps what it was given, or fails (``failing``) as an outage would."""
+
+    def __init__(self, *, failing: bool = False) -> None:
+        self.failing = failing
+        self.notices: list[dict[str, object]] = []
+
+    def notify(self, notice: Mapping[str, object]) -> None:
+        """Keep ``notice``; OSError when failing."""
+        if self.failing:
+            raise OSError("the notification queue is unavailable")
+        self.notices.append(dict(notice))
 
 
 class FakeScorer:
@@ -392,6 +539,10 @@ def organisation_on(
     trainer: Trainer | None = None,
     scorer: Scorer | None = None,
     explainer: Explainer | None = None,
+    assessor: ModelAssessor | None = None,
+    mitigator: Mitigator | None = None,
+    inspector: ArtifactInspector | None = None,
+    notifier: Notifier | None = None,
 ) -> Organisation:
     """An organisation on a fresh application over the store ``env`` names, fakes as its ports."""
     clock = FakeClock()
@@ -405,5 +556,9 @@ def organisation_on(
         trainer=trainer,
         scorer=scorer,
         explainer=explainer,
+        assessor=assessor,
+        mitigator=mitigator,
+        inspector=inspector,
+        notifier=notifier,
     )
     return Organisation(app, clock)

@@ -11,6 +11,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.aggregates.dataset import UNKNOWN_LICENSE, Dataset
+from domain.aggregates.model_version import ModelVersion
 from domain.application import GovernanceApplication
 from tests.unit.fakes import event_state
 
@@ -26,6 +27,26 @@ V1_STATE = {
     "actor": "dana",
 }
 """The state of ``Dataset.VersionAdded`` as stored before it had a licence (no class_version)."""
+
+SCHEMA = {"age": {"type": "integer", "minimum": 18}, "label": {"categories": [0, 1]}}
+
+TRAINED_TOPIC = "domain.aggregates.model_version:ModelVersion.Trained"
+
+TRAINED_V1_STATE = {
+    "timestamp": {"_type_": "datetime_iso", "_data_": "2025-01-31T10:00:00.123456+00:00"},
+    "originator_topic": "domain.aggregates.model_version:ModelVersion",
+    "model_id": {"_type_": "uuid_hex", "_data_": "0" * 32},
+    "number": 1,
+    "dataset_versions": ["credit-data:1"],
+    "training_spec": {"seed": 7},
+    "code_version": "git:0123abc",
+    "environment": {"python": "3.11"},
+    "artifact_digest": "sha256:" + "ab" * 32,
+    "metrics": {"auc": 0.8},
+    "derived_from": "",
+    "actor": "dev",
+}
+"""The state of ``ModelVersion.Trained`` as stored before reference statistics (v1)."""
 
 
 @pytest.fixture
@@ -64,7 +85,7 @@ def test_a_version_added_before_licences_reads_with_an_unknown_licence(
     assert event.columns == V1_STATE["columns"]
 
 
-def test_a_version_added_now_is_stored_as_version_2_with_its_licence(
+def test_a_version_added_now_is_stored_as_version_3_with_its_licence_and_schema(
     app: GovernanceApplication,
 ) -> None:
     dataset = Dataset(name="german-credit", description="credit applications", actor="dana")
@@ -76,18 +97,22 @@ def test_a_version_added_now_is_stored_as_version_2_with_its_licence(
         sensitivity="public",
         actor="dana",
         license="CC-BY-4.0",
+        schema=SCHEMA,
     )
     app.save(dataset)
 
     _, version_added = app.recorder.select_events(dataset.id)
     state = json.loads(event_state(version_added))
     assert version_added.topic == VERSION_ADDED_TOPIC
-    assert state["class_version"] == 2
-    assert state["license"] == "CC-BY-4.0"
-    assert app.get_dataset(dataset.id).versions[0].license == "CC-BY-4.0"
+    assert state["class_version"] == 3
+    assert (state["license"], state["schema"]) == ("CC-BY-4.0", SCHEMA)
+    (version,) = app.get_dataset(dataset.id).versions
+    assert (version.license, version.schema) == ("CC-BY-4.0", SCHEMA)
 
 
-def test_a_version_2_event_round_trips_through_the_mapper(app: GovernanceApplication) -> None:
+def test_a_version_2_event_reads_with_an_empty_schema_and_is_rewritten_as_version_3(
+    app: GovernanceApplication,
+) -> None:
     event = app.mapper.to_domain_event(
         recorded(app, {**V1_STATE, "license": "CC-BY-4.0", "class_version": 2})
     )
@@ -95,8 +120,13 @@ def test_a_version_2_event_round_trips_through_the_mapper(app: GovernanceApplica
     again = app.mapper.to_stored_event(event)
 
     assert isinstance(event, Dataset.VersionAdded)
-    assert event.license == "CC-BY-4.0"
-    assert json.loads(again.state) == {**V1_STATE, "license": "CC-BY-4.0", "class_version": 2}
+    assert (event.license, event.schema) == ("CC-BY-4.0", {})
+    assert json.loads(again.state) == {
+        **V1_STATE,
+        "license": "CC-BY-4.0",
+        "schema": {},
+        "class_version": 3,
+    }
 
 
 def test_a_dataset_recorded_before_licences_rebuilds_with_unknown_licences(
@@ -119,6 +149,7 @@ def test_a_dataset_recorded_before_licences_rebuilds_with_unknown_licences(
     (version,) = app.get_dataset(dataset.id).versions
 
     assert version.license == UNKNOWN_LICENSE
+    assert version.schema == {}
     assert version.digest == V1_STATE["digest"]
     assert version.columns == ("age", "amount", "label")
 
@@ -136,3 +167,49 @@ def test_callers_that_name_no_licence_record_an_unknown_one() -> None:
     )
 
     assert dataset.versions[0].license == UNKNOWN_LICENSE
+
+
+def test_a_version_trained_before_reference_statistics_reads_with_none(
+    app: GovernanceApplication,
+) -> None:
+    version_id = uuid4()
+    app.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=version_id,
+                originator_version=1,
+                topic=TRAINED_TOPIC,
+                state=json.dumps(TRAINED_V1_STATE, separators=(",", ":"), sort_keys=True).encode(),
+            )
+        ]
+    )
+
+    version = app.get_model_version(version_id)
+
+    assert version.reference_digest == ""
+    assert version.artifact_digest == TRAINED_V1_STATE["artifact_digest"]
+    assert version.status == "trained"
+
+
+def test_a_version_trained_now_is_stored_as_version_2_with_its_reference(
+    app: GovernanceApplication,
+) -> None:
+    version = ModelVersion(
+        model_id=uuid4(),
+        number=1,
+        dataset_versions=[],
+        training_spec={"seed": 7},
+        code_version="git:0123abc",
+        environment={},
+        artifact_digest="sha256:" + "ab" * 32,
+        reference_digest="sha256:" + "cd" * 32,
+        metrics={},
+        derived_from="",
+        actor="dev",
+    )
+    app.save(version)
+
+    (trained,) = app.recorder.select_events(version.id)
+    state = json.loads(event_state(trained))
+    assert (trained.topic, state["class_version"]) == (TRAINED_TOPIC, 2)
+    assert app.get_model_version(version.id).reference_digest == "sha256:" + "cd" * 32

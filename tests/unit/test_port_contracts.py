@@ -17,9 +17,13 @@ from adapters.ed25519_signatures import Ed25519SignatureVerifier
 from domain.commands.service import UTCClock
 from domain.ports.protocols import FeatureDrift
 from tests.contracts.ml_ports import (
+    ArtifactInspectorContract,
     DriftDetectorContract,
     ExplainerContract,
     FairnessAssessorContract,
+    MitigatorContract,
+    ModelAssessorContract,
+    ModelInput,
     Rows,
     ScorerContract,
     TrainerContract,
@@ -31,11 +35,14 @@ from tests.contracts.ports import (
     SignatureVerifierContract,
 )
 from tests.unit.fakes import (
+    FakeArtifactInspector,
     FakeArtifactStore,
     FakeClock,
     FakeDriftDetector,
     FakeExplainer,
     FakeFairnessAssessor,
+    FakeMitigator,
+    FakeModelAssessor,
     FakeScorer,
     FakeTrainer,
     HmacSignatureVerifier,
@@ -106,6 +113,10 @@ class TestFakeTrainer(TrainerContract):
     def training_input(self) -> tuple[list[bytes], dict[str, object]]:
         return [b"age,amount\n30,1200\n", b"age,amount\n62,300\n"], {"C": 1.0, "seed": 7}
 
+    @pytest.fixture
+    def refused_spec(self) -> dict[str, object]:
+        return {"algorithm": "os.system", "seed": 7}
+
 
 class TestFakeScorer(ScorerContract):
     @pytest.fixture
@@ -141,3 +152,50 @@ class TestFakeDriftDetector(DriftDetectorContract):
     @pytest.fixture
     def drift_input(self) -> tuple[Rows, Rows]:
         return ROWS[:1], ROWS[1:]
+
+
+MODEL_INPUT: ModelInput = (b"model:weights", [b"age,sex,label\n30,f,1\n62,m,0\n"], {"seed": 7})
+
+
+class TestFakeModelAssessor(ModelAssessorContract):
+    @pytest.fixture
+    def assessor(self) -> FakeModelAssessor:
+        return FakeModelAssessor(
+            fairness={"sex": {"disparate_impact": 0.7, "equalized_odds_difference": 0.3}}
+        )
+
+    @pytest.fixture
+    def model_input(self) -> ModelInput:
+        return MODEL_INPUT
+
+    @pytest.fixture
+    def protected_attributes(self) -> list[str]:
+        return ["sex", "age"]
+
+
+class TestFakeMitigator(MitigatorContract):
+    @pytest.fixture
+    def mitigator(self) -> FakeMitigator:
+        return FakeMitigator()
+
+    @pytest.fixture
+    def model_input(self) -> ModelInput:
+        return MODEL_INPUT
+
+    @pytest.fixture
+    def mitigation_choice(self) -> tuple[str, str]:
+        return "sex", "threshold_optimizer"
+
+
+class TestFakeArtifactInspector(ArtifactInspectorContract):
+    @pytest.fixture
+    def inspector(self) -> FakeArtifactInspector:
+        return FakeArtifactInspector()
+
+    @pytest.fixture
+    def trusted_artifact(self) -> bytes:
+        return b"model:weights"
+
+    @pytest.fixture
+    def untrusted_artifact(self) -> bytes:
+        return b"model:untrusted"

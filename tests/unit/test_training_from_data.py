@@ -9,11 +9,14 @@ import pytest
 from domain.aggregates.model import Model
 from domain.errors import (
     ArtifactError,
+    InvalidArgumentError,
     NotAuthorizedError,
     NotConfiguredError,
     NotFoundError,
+    PortError,
 )
 from tests.unit.fakes import (
+    FAKE_ENVIRONMENT,
     FakeArtifactStore,
     FakeTrainer,
     NewOrganisation,
@@ -85,6 +88,10 @@ def test_training_from_data_records_the_stored_artifact_and_the_trainers_metrics
     assert version.artifact_digest == sha256(artifact)
     assert store.get(version.artifact_digest) == artifact
     assert version.metrics == {"auc": 0.84}
+    reference = FakeTrainer.reference_for([DATA])
+    assert version.reference_digest == sha256(reference)
+    assert store.get(version.reference_digest) == reference
+    assert version.training_environment == {"python": "3.11", **FAKE_ENVIRONMENT}
     assert version.dataset_versions == [
         {"dataset": "credit-data", "version": 1, "digest": sha256(DATA)}
     ]
@@ -156,3 +163,64 @@ def test_only_a_model_developer_trains_from_data(
     with refused(org.app, NotAuthorizedError, "'olga' may not train_model_version"):
         train_from(org, (dataset_id, 1), actor="olga")
     assert trainer.calls == []
+
+
+def test_a_spec_the_trainer_refuses_is_a_recorded_refusal_before_any_data_is_read(
+    org: Organisation, store: FakeArtifactStore, trainer: FakeTrainer
+) -> None:
+    dataset_id = add_dataset(org, store.put(DATA))
+    blobs = dict(store.blobs)
+
+    with refused(org.app, InvalidArgumentError, "algorithm 'os.system' is not one of"):
+        org.app.train_model_version_from_data(
+            actor="dev",
+            model_id=Model.create_id("credit"),
+            dataset_refs=[(dataset_id, 1)],
+            training_spec={"algorithm": "os.system", "seed": 7},
+            code_version="git:0123abc",
+            environment={},
+        )
+    assert trainer.calls == []
+    assert store.blobs == blobs
+
+
+def test_a_nested_training_spec_is_recorded_as_given(
+    org: Organisation, store: FakeArtifactStore, trainer: FakeTrainer
+) -> None:
+    dataset_id = add_dataset(org, store.put(DATA))
+    spec = {
+        "estimator": {"name": "logistic_regression", "parameters": {"C": 0.5}},
+        "features": {"numeric": ["income", "age"], "categorical": []},
+        "split": {"holdout": 0.25},
+        "target": "default",
+        "seed": 11,
+    }
+
+    version_id = org.app.train_model_version_from_data(
+        actor="dev",
+        model_id=Model.create_id("credit"),
+        dataset_refs=[(dataset_id, 1)],
+        training_spec=spec,
+        code_version="git:0123abc",
+        environment={},
+    )
+
+    assert org.app.get_model_version(version_id).training_spec == spec
+    assert trainer.calls == [([DATA], spec)]
+
+
+def test_a_trainer_environment_that_is_not_text_is_the_adapters_fault_not_recorded(
+    new_organisation: NewOrganisation, store: FakeArtifactStore
+) -> None:
+    org = new_organisation(
+        artifacts=store,
+        trainer=FakeTrainer(environment={"threads": 4}),  # type: ignore[dict-item]
+    )
+    model_id = org.register_model()
+    dataset_id = add_dataset(org, store.put(DATA))
+    before = topics(org.app)
+
+    with pytest.raises(PortError, match="environment threads"):
+        train_from(org, (dataset_id, 1))
+    assert topics(org.app) == before
+    assert org.app.get_model(model_id).version_ids == []
