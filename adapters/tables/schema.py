@@ -92,10 +92,15 @@ class TableSchema:
         a list, is empty or exceeds ``max_rows``, the row is 0, 0 or ``max_rows``.
         """
         if not isinstance(rows, list | tuple) or not rows:
-            raise RowError(0, None, "send a non-empty list of rows (objects keyed by column)")
+            raise RowError(
+                0, None, "send a non-empty list of rows (objects keyed by column)", whole=True
+            )
         if max_rows is not None and len(rows) > max_rows:
             raise RowError(
-                max_rows, None, f"batch of {len(rows)} rows exceeds the cap of {max_rows}: split it"
+                max_rows,
+                None,
+                f"batch of {len(rows)} rows exceeds the cap of {max_rows}: split it",
+                whole=True,
             )
         plan = self._plans[with_target]
         names = {entry[0] for entry in plan}
