@@ -1,0 +1,328 @@
+"""Per-segment summaries of the prediction log, computed at sealing and merged by monitoring.
+
+A summary holds counts only (plus a sum of scores), so the summary of a window is the sum of
+its segments' summaries and no row is read twice. ``PredictionSummary`` counts each feature's
+values per reference bin (``adapters.monitoring.reference``), each protected group's decisions
+and the scores; ``FeedbackSummary`` counts labelled outcomes per protected group and overall.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress
+from typing import Any
+
+import numpy as np
+
+from adapters.monitoring.reference import ReferenceStatistics
+from domain.errors import InvalidArgumentError
+from ledger.encoding.digests import sha256_digest
+
+__all__ = [
+    "SCORE_BINS",
+    "PredictionSummary",
+    "column_summariser",
+    "reference_digest",
+    "summarise_predictions",
+]
+
+SCORE_BINS = 20
+"""Equal-width bins of the score histogram on [0, 1]; a score of 1 falls in the last."""
+
+Counts = tuple[int, ...]
+Summariser = Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]]
+ColumnSummariser = Callable[..., dict[str, Any]]
+
+
+def reference_digest(reference: ReferenceStatistics) -> str:
+    """The digest of the reference a summary's bins belong to (its canonical JSON's)."""
+    return sha256_digest(reference.to_json())
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionSummary:
+    """Counts of a set of prediction records against one reference (``reference`` digest).
+
+    ``psi`` / ``ks``: numeric feature -> count per bin of that grid; ``categories``:
+    categorical feature -> count per category, "other" last; ``groups``: protected attribute
+    -> group value -> (refused, approved); ``decisions``: (refused, approved); ``scores``:
+    count per ``SCORE_BINS`` bin; ``first`` / ``last``: the earliest and latest record time.
+    """
+
+    reference: str
+    count: int
+    first: str
+    last: str
+    psi: Mapping[str, Counts]
+    ks: Mapping[str, Counts]
+    categories: Mapping[str, Counts]
+    groups: Mapping[str, Mapping[str, Counts]]
+    decisions: Counts
+    scores: Counts
+    score_sum: float
+
+    def merge(self, other: PredictionSummary) -> PredictionSummary:
+        """The summary of both sets of records; ``InvalidArgumentError`` if their references
+        differ."""
+        if other.reference != self.reference:
+            raise InvalidArgumentError(
+                f"cannot merge summaries of different references: {self.reference} and "
+                f"{other.reference}"
+            )
+        if not other.count:
+            return self
+        if not self.count:
+            return other
+        return PredictionSummary(
+            reference=self.reference,
+            count=self.count + other.count,
+            first=min(self.first, other.first),
+            last=max(self.last, other.last),
+            psi=_add_each(self.psi, other.psi),
+            ks=_add_each(self.ks, other.ks),
+            categories=_add_each(self.categories, other.categories),
+            groups={
+                attribute: _add_each(self.groups[attribute], other.groups.get(attribute, {}))
+                for attribute in self.groups
+            },
+            decisions=_add(self.decisions, other.decisions),
+            scores=_add(self.scores, other.scores),
+            score_sum=self.score_sum + other.score_sum,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as a JSON-ready dict (``from_dict`` reads it back)."""
+        return {
+            "kind": "prediction_summary",
+            "reference": self.reference,
+            "count": self.count,
+            "first": self.first,
+            "last": self.last,
+            "psi": {k: list(v) for k, v in self.psi.items()},
+            "ks": {k: list(v) for k, v in self.ks.items()},
+            "categories": {k: list(v) for k, v in self.categories.items()},
+            "groups": {
+                a: {g: list(c) for g, c in groups.items()} for a, groups in self.groups.items()
+            },
+            "decisions": list(self.decisions),
+            "scores": list(self.scores),
+            "score_sum": self.score_sum,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PredictionSummary:
+        """A summary from ``to_dict``'s shape; ``InvalidArgumentError`` naming a bad field."""
+        try:
+            if data["kind"] != "prediction_summary":
+                raise ValueError("kind: not prediction_summary")
+            return cls(
+                reference=str(data["reference"]),
+                count=_count(data["count"]),
+                first=str(data["first"]),
+                last=str(data["last"]),
+                psi=_counts_by_name(data["psi"]),
+                ks=_counts_by_name(data["ks"]),
+                categories=_counts_by_name(data["categories"]),
+                groups={str(a): _counts_by_name(g) for a, g in dict(data["groups"]).items()},
+                decisions=_counts(data["decisions"], 2),
+                scores=_counts(data["scores"], SCORE_BINS),
+                score_sum=float(data["score_sum"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidArgumentError(f"a prediction summary is malformed: {exc!r}") from exc
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def summarise_predictions(reference: ReferenceStatistics) -> Summariser:
+    """The function the prediction log calls at sealing: prediction records -> their
+    ``PredictionSummary`` as a dict. ``InvalidArgumentError`` names the record and column of a
+    value it cannot count (a missing column, a non-finite number, a decision not 0 or 1)."""
+    summarise_columns = column_summariser(reference)
+    names = _column_names(reference)
+
+    def summarise(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        inputs = [record["inputs"] for record in records]
+        outputs = [record["output"] for record in records]
+        columns: dict[str, list[Any]] = {}
+        for name in names:
+            try:
+                columns[name] = [row[name] for row in inputs]
+            except KeyError as exc:
+                index = next(i for i, row in enumerate(inputs) if name not in row)
+                raise InvalidArgumentError(f"record {index}: column {name!r} is missing") from exc
+        return summarise_columns(
+            columns,
+            scores=[output["score"] for output in outputs],
+            decisions=[output["decision"] for output in outputs],
+            times=[record["time"] for record in records],
+        )
+
+    return summarise
+
+
+def column_summariser(reference: ReferenceStatistics) -> ColumnSummariser:
+    """Like ``summarise_predictions`` from columns (each a list or array of one value per
+    record) with the records' scores, decisions and times: the fast path for a log that
+    already holds a scored batch as columns."""
+    digest = reference_digest(reference)
+    categorical = [f for f in reference.features if f in reference.categorical]
+    grids = {
+        f: (np.asarray(ref.psi_edges, dtype=np.float64), np.asarray(ref.ks_edges, dtype=np.float64))
+        for f, ref in reference.numeric.items()
+    }
+
+    def summarise(
+        columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]],
+        *,
+        scores: Sequence[float] | np.ndarray[Any, Any],
+        decisions: Sequence[int] | np.ndarray[Any, Any],
+        times: Sequence[str],
+    ) -> dict[str, Any]:
+        scored, decided = _scores_and_decisions(scores, decisions)
+        psi, ks = {}, {}
+        for feature, (psi_edges, ks_edges) in grids.items():
+            values = _numbers(columns, feature, len(scored))
+            psi[feature] = _bincount(np.searchsorted(psi_edges, values), len(psi_edges) + 1)
+            ks[feature] = _bincount(np.searchsorted(ks_edges, values), len(ks_edges) + 1)
+        decided_list = decided.tolist()
+        bins = np.minimum((scored * SCORE_BINS).astype(np.int64), SCORE_BINS - 1)
+        return PredictionSummary(
+            reference=digest,
+            count=len(scored),
+            first=min(times, default=""),
+            last=max(times, default=""),
+            psi=psi,
+            ks=ks,
+            categories={
+                f: _category_counts(reference, f, _texts(columns, f, len(scored)))
+                for f in categorical
+            },
+            groups={
+                a: _group_counts(_texts(columns, a, len(scored)), decided_list)
+                for a in reference.protected
+            },
+            decisions=_bincount(decided, 2),
+            scores=_bincount(bins, SCORE_BINS),
+            score_sum=float(scored.sum()),
+        ).to_dict()
+
+    return summarise
+
+
+def _column_names(reference: ReferenceStatistics) -> list[str]:
+    names = [*reference.features, *reference.protected]
+    return list(dict.fromkeys(names))
+
+
+def _scores_and_decisions(
+    scores: Sequence[float] | np.ndarray[Any, Any], decisions: Sequence[int] | np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.int64]]]:
+    try:
+        scored = np.asarray(scores, dtype=np.float64).reshape(-1)
+        decided = np.asarray(decisions, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"an output is not a score and a decision: {exc}") from exc
+    if scored.shape != decided.shape:
+        raise InvalidArgumentError(f"{scored.size} scores but {decided.size} decisions")
+    good = (scored >= 0) & (scored <= 1) & ((decided == 0) | (decided == 1))
+    bad = np.flatnonzero(~good)
+    if bad.size:
+        raise InvalidArgumentError(
+            f"record {bad[0]}: output needs a score in [0, 1] and a decision 0 or 1"
+        )
+    return scored, decided.astype(np.int64)
+
+
+def _numbers(
+    columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]], name: str, size: int
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    values = _column(columns, name, size)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        array = np.array([_number(v) for v in values], dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        raise InvalidArgumentError(f"record {bad[0]}: column {name!r} is not a finite number")
+    return array
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _texts(
+    columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]], name: str, size: int
+) -> list[Any]:
+    values = _column(columns, name, size)
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
+def _column(
+    columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]], name: str, size: int
+) -> Sequence[Any] | np.ndarray[Any, Any]:
+    if name not in columns:
+        raise InvalidArgumentError(f"column {name!r} is missing")
+    values = columns[name]
+    if len(values) != size:
+        raise InvalidArgumentError(f"column {name!r} has {len(values)} values for {size} records")
+    return values
+
+
+def _category_counts(reference: ReferenceStatistics, feature: str, values: list[Any]) -> Counts:
+    counts = [0] * len(reference.categorical[feature].counts)
+    for value, n in Counter(values).items():
+        counts[reference.bin_of(feature, value)] += n
+    return tuple(counts)
+
+
+def _group_counts(values: list[Any], decisions: list[int]) -> dict[str, Counts]:
+    approved = Counter(compress(values, decisions))
+    groups: dict[str, list[int]] = {}
+    for group, n in Counter(values).items():
+        counts = groups.setdefault(str(group), [0, 0])
+        counts[0] += n - approved[group]
+        counts[1] += approved[group]
+    return {group: tuple(groups[group]) for group in sorted(groups)}
+
+
+def _bincount(values: np.ndarray[Any, Any], size: int) -> Counts:
+    return tuple(np.bincount(values, minlength=size).tolist())
+
+
+def _add(a: Counts, b: Counts) -> Counts:
+    if len(a) != len(b):
+        raise InvalidArgumentError(f"cannot add counts of {len(a)} and {len(b)} bins")
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def _add_each(a: Mapping[str, Counts], b: Mapping[str, Counts]) -> dict[str, Counts]:
+    merged = dict(a)
+    for key, counts in b.items():
+        merged[key] = _add(merged[key], counts) if key in merged else counts
+    return dict(sorted(merged.items()))
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{value!r} is not a count")
+    return value
+
+
+def _counts(value: object, size: int | None = None) -> Counts:
+    if not isinstance(value, list | tuple) or (size is not None and len(value) != size):
+        raise ValueError(f"{value!r} is not a list of {size or 'some'} counts")
+    return tuple(_count(v) for v in value)
+
+
+def _counts_by_name(value: object) -> dict[str, Counts]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{value!r} is not an object")
+    return {str(k): _counts(v) for k, v in value.items()}
