@@ -9,7 +9,7 @@ saved as a ``CommandRefused`` event and a ``RuleError`` is raised, with nothing 
 The commands are grouped by who issues them, one module per group; this class joins them.
 Ports are keyword arguments: ``GovernanceApplication(env=..., signatures=..., clock=...,
 drift_detector=..., fairness_assessor=..., artifacts=..., trainer=..., scorer=...,
-explainer=...)``.
+explainer=..., assessor=..., mitigator=..., inspector=..., notifier=...)``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from domain.commands.admin import AdminCommands
 from domain.commands.datasets import DatasetCommands
 from domain.commands.explanations import ExplanationCommands
 from domain.commands.findings import FindingCommands
+from domain.commands.mitigation import MitigationCommands
 from domain.commands.monitors import MonitorCommands
 from domain.commands.releases import ReleaseCommands
 from domain.commands.service import SYSTEM_ACTOR
-from domain.commands.training import TrainingCommands
+from domain.commands.uat import UatCommands
+from domain.commands.validation import ValidationCommands
 
 __all__ = ["SYSTEM_ACTOR", "GovernanceApplication"]
 
@@ -32,8 +34,10 @@ register_earlier_topics()  # events recorded before the aggregates moved still r
 class GovernanceApplication(
     AdminCommands,
     DatasetCommands,
-    TrainingCommands,
+    ValidationCommands,
+    MitigationCommands,
     ReleaseCommands,
+    UatCommands,
     FindingCommands,
     MonitorCommands,
     ExplanationCommands,

@@ -8,20 +8,22 @@ A monitor may override the policy's monitoring thresholds for its version (docs/
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidArgumentError
 from domain.rules.policy import MonitoringThresholds
-from domain.rules.policy_invariants import threshold_problems
+from domain.rules.policy_invariants import THRESHOLD_RANGES, threshold_problems
 
 __all__ = ["Monitor", "MonitorKind", "check_threshold_overrides", "check_window"]
 
-_THRESHOLD_NAMES = frozenset(field.name for field in fields(MonitoringThresholds))
+_THRESHOLD_NAMES = frozenset(THRESHOLD_RANGES)
+"""What a monitor may override: the numeric thresholds, not the policy's flags."""
 
 
 class MonitorKind(StrEnum):
@@ -95,7 +97,8 @@ class Monitor(Aggregate):
 
     def effective_thresholds(self, policy: MonitoringThresholds) -> MonitoringThresholds:
         """The policy's thresholds, with this monitor's overrides in their place."""
-        return replace(policy, **self.thresholds)
+        overrides: dict[str, Any] = dict(self.thresholds)
+        return replace(policy, **overrides)
 
 
 def check_window(start: str, end: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.aggregates.model_version import ModelVersion
 from domain.commands.development import DevelopmentCommands
+from domain.commands.service import required
 from domain.rules.gates import check_promotion
 from domain.rules.roles import Command
 from domain.rules.statements import Statement
@@ -68,7 +69,11 @@ class ReleaseCommands(DevelopmentCommands):
     def deploy(
         self, *, actor: str, version_id: UUID, environment: str, artifact_digest: str
     ) -> None:
-        """Run ``artifact_digest`` of a version in ``environment``, through the policy's gates."""
+        """Run ``artifact_digest`` of a version in ``environment``, through the policy's gates.
+
+        With an ``inspector`` configured, the artifact is fetched (digest checked) and inspected
+        first: a tampered or crafted model file is a recorded refusal, nothing of it executed.
+        """
         with self._command(actor, Command.DEPLOY):
             target = parse(Environment, environment, "environment")
             check_digest(artifact_digest, "artifact digest")
@@ -81,6 +86,13 @@ class ReleaseCommands(DevelopmentCommands):
                 risk_tier=self.get_model(version.model_id).risk_tier,
                 blocking_findings=self._blocking_findings(version),
             )
+            if self.inspector is not None:
+                store = required(self.artifacts, argument="artifacts", needed_by="inspecting")
+                self.inspector.inspect(
+                    self._fetch_artifact(
+                        store, artifact_digest, f"the artifact of version {version.number}"
+                    )
+                )
         version.deploy(environment=target.value, artifact_digest=artifact_digest, actor=actor)
         self.save(version)
 

@@ -1,7 +1,9 @@
 """Promotion gates (docs/events.md, "Lifecycle"): what a version needs before each environment.
 
 UAT needs a passed validation; Prod needs a passed validation, enough distinct approvals of the
-exact artifact being deployed, and no open finding of a blocking severity. The current
+exact artifact being deployed, no open finding of a blocking severity and, when the policy opts in
+(``gates.prod.requires_uat_evidence``), a passed integration and performance UAT check of that
+artifact. The current
 ``Policy`` says which of these apply and how many approvers a risk tier needs.
 """
 
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from domain.aggregates.model_version import ModelVersion
 from domain.errors import GateError, InvalidStateError
 from domain.rules.policy import Policy
-from domain.rules.vocabulary import Environment
+from domain.rules.vocabulary import Environment, UatCheck
 
 __all__ = ["check_promotion"]
 
@@ -58,6 +60,18 @@ def _check_prod(
             raise GateError(
                 f"prod needs {needed} distinct approver(s) of {version.artifact_digest} for a "
                 f"{risk_tier}-risk model (policy {policy.version}); it has {len(approvers)}"
+            )
+    if policy.prod_requires_uat_evidence:
+        missing = [
+            check.value
+            for check in UatCheck
+            if not version.passed_uat(check.value, version.artifact_digest)
+        ]
+        if missing:
+            raise GateError(
+                f"prod needs a passed {' and a passed '.join(missing)} UAT check of "
+                f"{version.artifact_digest} (policy {policy.version}): record them with "
+                "record_uat_evidence while it runs in uat"
             )
     if blocking_findings:
         raise GateError(

@@ -1,10 +1,12 @@
-"""The governance policy as data: approvers per risk tier, promotion gates, monitoring limits.
+"""The governance policy as data: approvers per risk tier, promotion gates, monitoring limits,
+validation thresholds and what UAT checks need to pass.
 
 A policy document is JSON, recorded in the ledger by the SHA-256 digest of its RFC 8785 (JCS)
 canonical form. ``Policy.from_document`` refuses a document that breaks the invariants of
 ``domain.rules.policy_invariants``, whatever the client; ``policy.schema.json`` (shipped beside
 this module) describes the same shape for editors and the CLI. The defaults are those of
-``docs/events.md``.
+``docs/events.md``; the sections and members added with issue 9 are optional in a document
+(absent, they take their defaults), so the default document and its digest stay as they were.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from types import MappingProxyType
 from typing import Any
 
 from domain.errors import InvalidArgumentError
-from domain.rules.policy_invariants import APPROVAL_TIERS, policy_problems
+from domain.rules.policy_invariants import APPROVAL_TIERS, MONITORING_FLAGS, policy_problems
 from ledger.encoding.canonical import canonical_json
 from ledger.encoding.digests import sha256_digest
 
 __all__ = [
     "MonitoringThresholds",
     "Policy",
+    "UatThresholds",
+    "ValidationThresholds",
     "canonical_policy_bytes",
     "default_policy_document",
     "policy_digest",
@@ -72,6 +76,30 @@ class MonitoringThresholds:
     psi_drift: float = 0.25
     ks_p_value: float = 0.05
     dataset_drift_share: float = 0.5
+    expected_cost_max: float = 0.7
+    approval_rate_min: float = 0.3
+    approval_rate_max: float = 0.95
+    retrain_on_breach: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationThresholds:
+    """What a validation assessment must reach; a breach raises a finding."""
+
+    auc_roc_min: float = 0.7
+    disparate_impact_min: float = 0.8
+    equalized_odds_difference_max: float = 0.2
+    fidelity_min: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class UatThresholds:
+    """What a UAT check must show to pass: the integration check's mismatches at most, the
+    performance check's p99 latency at most and throughput at least."""
+
+    max_mismatches: int = 0
+    p99_ms_max: float = 50.0
+    throughput_min_per_s: float = 200.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +114,9 @@ class Policy:
     prod_requires_approval_of_artifact: bool = True
     blocking_finding_severities: frozenset[str] = frozenset({"high", "critical"})
     monitoring: MonitoringThresholds = field(default_factory=MonitoringThresholds)
+    prod_requires_uat_evidence: bool = False
+    validation: ValidationThresholds = field(default_factory=ValidationThresholds)
+    uat: UatThresholds = field(default_factory=UatThresholds)
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Policy:
@@ -105,11 +136,31 @@ class Policy:
             prod_requires_passed_validation=gates["prod"]["requires_passed_validation"],
             prod_requires_approval_of_artifact=gates["prod"]["requires_approval_of_artifact"],
             blocking_finding_severities=frozenset(gates["prod"]["blocking_finding_severities"]),
-            monitoring=MonitoringThresholds(
-                **{name: float(value) for name, value in monitoring.items()}
+            monitoring=_monitoring(monitoring),
+            prod_requires_uat_evidence=gates["prod"].get("requires_uat_evidence", False),
+            validation=ValidationThresholds(
+                **{name: float(value) for name, value in document.get("validation", {}).items()}
             ),
+            uat=_uat(document.get("uat", {})),
         )
 
     def approvers_needed(self, risk_tier: str) -> int:
         """How many distinct approvers a model of ``risk_tier`` needs."""
         return self.approvals[risk_tier]
+
+
+def _monitoring(section: Mapping[str, Any]) -> MonitoringThresholds:
+    """The thresholds of a checked ``monitoring`` section as floats, its flags as booleans."""
+    thresholds: dict[str, Any] = {
+        name: value if name in MONITORING_FLAGS else float(value) for name, value in section.items()
+    }
+    return MonitoringThresholds(**thresholds)
+
+
+def _uat(section: Mapping[str, Any]) -> UatThresholds:
+    """The UAT thresholds of a checked ``uat`` section, defaults where absent."""
+    limits: dict[str, Any] = {
+        name: int(value) for name, value in section.get("integration", {}).items()
+    }
+    limits |= {name: float(value) for name, value in section.get("performance", {}).items()}
+    return UatThresholds(**limits)

@@ -3,7 +3,10 @@
 Whatever the client, a policy cannot switch the governance off: every risk tier needs at least one
 approver and a riskier tier never fewer; Prod always needs a passed validation and an approval of
 the exact artifact; an open critical finding always blocks Prod, and so does every severity above
-a blocking one; the monitoring thresholds lie in their ranges, and PSI warns before it drifts.
+a blocking one; the monitoring thresholds lie in their ranges, PSI warns before it drifts and the
+approval rate's floor is not above its ceiling. The sections ``validation`` and ``uat``, the
+newer monitoring thresholds and ``gates.prod.requires_uat_evidence`` are optional: absent, they
+take their defaults (``domain.rules.policy_sections`` checks the two sections).
 The JSON Schema beside this module says the same of the shape, for editors and the CLI; these
 checks need no schema library and report every problem at once, each with its path.
 """
@@ -14,7 +17,16 @@ import itertools
 import math
 from collections.abc import Mapping
 
-__all__ = ["APPROVAL_TIERS", "THRESHOLD_RANGES", "policy_problems", "threshold_problems"]
+from domain.rules.policy_sections import members as _members
+from domain.rules.policy_sections import uat_problems, validation_problems
+
+__all__ = [
+    "APPROVAL_TIERS",
+    "MONITORING_FLAGS",
+    "THRESHOLD_RANGES",
+    "policy_problems",
+    "threshold_problems",
+]
 
 APPROVAL_TIERS = ("low", "medium", "high")
 """The risk tiers, from the least to the most risky."""
@@ -31,19 +43,30 @@ THRESHOLD_RANGES: Mapping[str, tuple[float, float]] = {
     "psi_drift": (0.0, 10.0),
     "ks_p_value": (0.0, 0.5),
     "dataset_drift_share": (0.0, 1.0),
+    "expected_cost_max": (0.0, 5.0),
+    "approval_rate_min": (0.0, 1.0),
+    "approval_rate_max": (0.0, 1.0),
 }
-"""Each monitoring threshold lies in (low, high]."""
+"""Each monitoring threshold lies in (low, high]; expected cost is per decision, in the units
+of the German credit cost matrix (a bad applicant accepted costs 5)."""
 
+MONITORING_FLAGS = ("retrain_on_breach",)
+"""The monitoring members that are true or false rather than thresholds."""
+
+_MONITORING_REQUIRED = tuple(THRESHOLD_RANGES)[:6]
+_MONITORING_OPTIONAL = (*tuple(THRESHOLD_RANGES)[6:], *MONITORING_FLAGS)
 _MEMBERS = ("version", "approvals", "gates", "monitoring")
+_SECTIONS = ("validation", "uat")
 _UAT = ("requires_passed_validation",)
 _PROD = ("requires_passed_validation", "requires_approval_of_artifact")
+_UAT_EVIDENCE = "requires_uat_evidence"
 _BLOCKING = "blocking_finding_severities"
 
 
 def policy_problems(document: object) -> list[str]:
     """Every way ``document`` breaks the policy's shape or invariants; empty if none."""
     problems: list[str] = []
-    members = _members(document, "policy", _MEMBERS, problems)
+    members = _members(document, "policy", _MEMBERS, problems, _SECTIONS)
     version = members.get("version")
     if "version" in members and not _is_name(version):
         problems.append(
@@ -54,15 +77,29 @@ def policy_problems(document: object) -> list[str]:
     if "gates" in members:
         problems += _gate_problems(members["gates"])
     if "monitoring" in members:
-        values = _members(members["monitoring"], "monitoring", tuple(THRESHOLD_RANGES), problems)
+        values = _members(
+            members["monitoring"],
+            "monitoring",
+            _MONITORING_REQUIRED,
+            problems,
+            _MONITORING_OPTIONAL,
+        )
         problems += threshold_problems(values, "monitoring.")
+    if "validation" in members:
+        problems += validation_problems(members["validation"])
+    if "uat" in members:
+        problems += uat_problems(members["uat"])
     return problems
 
 
 def threshold_problems(values: Mapping[str, object], prefix: str = "") -> list[str]:
-    """Every threshold of ``values`` outside its range, and PSI levels out of order."""
+    """Every threshold of ``values`` outside its range, a flag that is not true or false, and
+    PSI levels or approval rates out of order."""
     problems: list[str] = []
     for name, value in values.items():
+        if name in MONITORING_FLAGS:
+            problems += _flag_problems({name: value}, prefix.rstrip(".") or "monitoring")
+            continue
         low, high = THRESHOLD_RANGES[name]
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"{prefix}{name}: {value!r} is not a number")
@@ -75,6 +112,14 @@ def threshold_problems(values: Mapping[str, object], prefix: str = "") -> list[s
         problems.append(
             f"{prefix}psi_warn: {warn!r} is not below {prefix}psi_drift ({drift!r}): a feature "
             "warns before it drifts; lower psi_warn or raise psi_drift"
+        )
+    floor = _finite(values.get("approval_rate_min"))
+    ceiling = _finite(values.get("approval_rate_max"))
+    if floor is not None and ceiling is not None and floor > ceiling:
+        problems.append(
+            f"{prefix}approval_rate_min: {floor!r} is above {prefix}approval_rate_max "
+            f"({ceiling!r}): "
+            "no approval rate could pass; lower the floor or raise the ceiling"
         )
     return problems
 
@@ -107,8 +152,11 @@ def _gate_problems(gates: object) -> list[str]:
         uat = _members(by_environment["uat"], "gates.uat", _UAT, problems)
         problems += _flag_problems(uat, "gates.uat")
     if "prod" in by_environment:
-        prod = _members(by_environment["prod"], "gates.prod", (*_PROD, _BLOCKING), problems)
-        problems += _flag_problems({n: prod[n] for n in _PROD if n in prod}, "gates.prod")
+        prod = _members(
+            by_environment["prod"], "gates.prod", (*_PROD, _BLOCKING), problems, (_UAT_EVIDENCE,)
+        )
+        flags = (*_PROD, _UAT_EVIDENCE)
+        problems += _flag_problems({n: prod[n] for n in flags if n in prod}, "gates.prod")
         for name in _PROD:
             if prod.get(name) is False:
                 problems.append(
@@ -150,22 +198,6 @@ def _blocking_problems(severities: object) -> list[str]:
             f"{', '.join(repr(s) for s in missing)} must block too"
         )
     return problems
-
-
-def _members(
-    value: object, path: str, names: tuple[str, ...], problems: list[str]
-) -> dict[str, object]:
-    """The members of object ``value`` among ``names``; a problem for each missing or extra."""
-    if not isinstance(value, Mapping):
-        problems.append(f"{path}: {value!r} is not an object")
-        return {}
-    problems += [f"{path}: the member {n!r} is missing" for n in names if n not in value]
-    problems += [
-        f"{path}: the member {n!r} is not a policy member (expected {', '.join(names)})"
-        for n in value
-        if n not in names
-    ]
-    return {name: value[name] for name in names if name in value}
 
 
 def _is_name(value: object) -> bool:

@@ -57,6 +57,11 @@ class Command(StrEnum):
     REMEDIATE_FINDING = "remediate_finding"
     ACCEPT_RISK = "accept_risk"
     CLOSE_FINDING = "close_finding"
+    ASSESS_MODEL_VERSION = "assess_model_version"
+    MITIGATE_MODEL_VERSION = "mitigate_model_version"
+    SEAL_PREDICTION_SEGMENT = "seal_prediction_segment"
+    RECORD_MONITORING_WINDOW = "record_monitoring_window"
+    RECORD_UAT_EVIDENCE = "record_uat_evidence"
 
 
 ALLOWED_ROLES: Mapping[Command, frozenset[Role]] = MappingProxyType(
@@ -91,6 +96,12 @@ ALLOWED_ROLES: Mapping[Command, frozenset[Role]] = MappingProxyType(
         Command.ACCEPT_RISK: frozenset({Role.APPROVER}),
         # Closing confirms a remediation independently of whoever remediated.
         Command.CLOSE_FINDING: frozenset({Role.VALIDATOR}),
+        Command.ASSESS_MODEL_VERSION: frozenset({Role.VALIDATOR}),
+        Command.MITIGATE_MODEL_VERSION: frozenset({Role.MODEL_DEVELOPER}),
+        # The scoring path seals its own segments; the monitor seals feedback and restarts.
+        Command.SEAL_PREDICTION_SEGMENT: frozenset({Role.SCORING_CLIENT, Role.MONITOR}),
+        Command.RECORD_MONITORING_WINDOW: frozenset({Role.MONITOR}),
+        Command.RECORD_UAT_EVIDENCE: frozenset({Role.DEPLOYER}),
     }
 )
 """The roles that may issue each command (docs/events.md, "Actors and roles")."""

@@ -14,8 +14,10 @@ __all__ = [
     "FindingSource",
     "Outcome",
     "RiskTier",
+    "SegmentKind",
     "Sensitivity",
     "Severity",
+    "UatCheck",
     "check_digest",
     "check_digests",
     "parse",
@@ -69,6 +71,20 @@ class Outcome(StrEnum):
 
     PASSED = "passed"
     FAILED = "failed"
+
+
+class SegmentKind(StrEnum):
+    """What the records of a prediction log segment are."""
+
+    PREDICTION = "prediction"
+    FEEDBACK = "feedback"
+
+
+class UatCheck(StrEnum):
+    """A check run in UAT before Prod."""
+
+    INTEGRATION = "integration"
+    PERFORMANCE = "performance"
 
 
 VocabularyT = TypeVar("VocabularyT", bound=StrEnum)
