@@ -15,6 +15,7 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,6 @@ from adapters.credit.german import SCHEMA, age_band, german_credit_csv, table_sc
 from domain.errors import InvalidArgumentError
 
 __all__ = ["APPLICANT_SHIFT", "Shift", "derived_sample", "rows"]
-
 
 _MAX_ROWS = 50_000_000
 _AMOUNT_JITTER = 0.05
@@ -61,12 +61,13 @@ class Shift:
                 raise InvalidArgumentError(
                     f"purpose_weights[{purpose!r}] must be a finite weight >= 0, not {weight!r}"
                 )
+        object.__setattr__(self, "purpose_weights", MappingProxyType(dict(self.purpose_weights)))
 
 
 APPLICANT_SHIFT = Shift(
     age_offset=12,
     amount_factor=1.6,
-    duration_factor=1.4,
+    duration_factor=1.6,
     purpose_weights={"business": 4.0, "car_used": 2.0, "radio_tv": 0.5},
 )
 """A shift strong enough that age, credit amount and duration each drift (PSI >= 0.25)."""

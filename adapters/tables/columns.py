@@ -87,7 +87,14 @@ class Column:
             shown = ", ".join(self.categories[:12])
             return shown + (", ..." if len(self.categories) > 12 else "")
         article = "an" if self.kind == INTEGER else "a"
-        return f"{article} {self.kind} from {self.minimum:g} to {self.maximum:g}"
+        low, high = (_bound(b, self.kind) for b in (self.minimum, self.maximum))
+        if low is not None and high is not None:
+            return f"{article} {self.kind} from {low} to {high}"
+        if low is not None or high is not None:
+            return f"{article} {self.kind} " + (
+                f"of at least {low}" if low else f"of at most {high}"
+            )
+        return f"{article} finite {self.kind}" if self.kind == NUMBER else f"an {self.kind}"
 
     def convert(self, value: object) -> int | float | str:
         """``value`` as this column's Python type; ``ValueError`` saying what is accepted."""
@@ -99,20 +106,31 @@ class Column:
             raise ValueError(f"{describe(value)} is not a category name: expected {self.accepted}")
         if not is_number(value):
             raise ValueError(f"{describe(value)} is not a number: expected {self.accepted}")
-        number = _as_float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"{describe(value)} is not a finite number")
-        if self.kind == INTEGER and not number.is_integer():
-            raise ValueError(f"{describe(value)} is not a whole number: expected {self.accepted}")
-        typed = int(number) if self.kind == INTEGER else number
+        if isinstance(value, numbers.Integral):
+            typed: int | float = int(value)
+        else:
+            typed = _as_float(value)
+            if not math.isfinite(typed):
+                raise ValueError(f"{describe(value)} is not a finite number")
+            if self.kind == INTEGER and not typed.is_integer():
+                raise ValueError(
+                    f"{describe(value)} is not a whole number: expected {self.accepted}"
+                )
         if not self.minimum <= typed <= self.maximum:
             raise ValueError(f"{describe(value)} is out of range: expected {self.accepted}")
-        return typed
+        return int(typed) if self.kind == INTEGER else float(typed)
 
 
 def is_number(value: object) -> bool:
     """Whether ``value`` is a real number (Python's or numpy's); a bool is not."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _bound(bound: float, kind: str) -> str | None:
+    """A bound as text, ``None`` for an implicit one."""
+    if abs(bound) == _LIMITS[kind]:
+        return None
+    return str(int(bound)) if float(bound).is_integer() else repr(float(bound))
 
 
 def _as_float(value: object) -> float:
