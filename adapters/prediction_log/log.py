@@ -88,7 +88,8 @@ class PredictionLog:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock_descriptor = _lock_folder(directory)
         self._next_sequence = 1
-        self.recovery = self._recover()
+        self.recovery = RecoveryReport()
+        self.recover()
 
     def append(self, records: Sequence[Mapping[str, object]]) -> list[str]:
         """Log ``records`` as one all-or-nothing batch; return their ids once written.
@@ -116,6 +117,16 @@ class PredictionLog:
             if segment.count >= self._seal_every:
                 self._seal_with_port_error()
         return ids
+
+    def recover(self) -> RecoveryReport:
+        """Seal what a crash left open, rebuild lost sidecars, queue every unrecorded segment.
+
+        Runs when the log is opened (its report is kept as ``recovery``); running it again is
+        harmless and leaves this log's own open segment alone.
+        """
+        with self._mutex:
+            self.recovery = self._recover()
+            return self.recovery
 
     def seal(self) -> SealedSegment | None:
         """Seal the open segment now if it holds records; return its description."""
@@ -273,16 +284,16 @@ class PredictionLog:
         return sealed
 
     def _recover(self) -> RecoveryReport:
-        """Seal what a crash left open, rebuild lost sidecars, queue every unrecorded segment."""
+        live = self._open.sequence if self._open is not None else None
         present: dict[int, set[str]] = {}
         for path in self.directory.iterdir():
             if path.name.startswith(".") and path.name.endswith(".tmp"):
                 path.unlink()  # an interrupted durable write; its target is intact
-            elif (sequence := files.sequence_of(path)) is not None:
+            elif (sequence := files.sequence_of(path)) is not None and sequence != live:
                 present.setdefault(sequence, set()).add(path.suffix)
         report = RecoveryReport()
         for sequence, suffixes in sorted(present.items()):
-            self._next_sequence = sequence + 1
+            self._next_sequence = max(self._next_sequence, sequence + 1)
             if files.OPEN_SUFFIX in suffixes and files.SEALED_SUFFIX not in suffixes:
                 report = report.merged(self._recover_open(sequence))
                 suffixes.add(files.SEALED_SUFFIX)
