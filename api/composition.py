@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from adapters.ed25519_signatures import Ed25519SignatureVerifier
 from api import migrations
@@ -27,6 +28,7 @@ __all__ = [
     "Ledger",
     "keystore_for",
     "log_vkey",
+    "ml_ports",
     "open_ledger",
     "published_checkpoint",
     "service_keyids",
@@ -123,8 +125,44 @@ def published_checkpoint(settings: Settings) -> CheckpointFile:
     return CheckpointFile.in_home(settings.home)
 
 
-def open_ledger(settings: Settings) -> Ledger:
-    """Open the ledger on an initialised database; raise ConfigurationError when it is not."""
+def ml_ports(settings: Settings) -> dict[str, Any]:
+    """The real ML adapters as the application's ports: the artifact store under
+    ``GOVLEDGER_HOME``, scikit-learn training, fairlearn mitigation, holdout assessment, LIME,
+    compiled scoring, the skops allow-list inspector and, when configured, the webhook."""
+    # Imported here: scikit-learn and friends take a second to import, and most commands
+    # (verify, checkpoint, proof) never train or score.
+    from adapters.artifacts.file_store import FileArtifactStore
+    from adapters.artifacts.model_files import SkopsInspector
+    from adapters.explaining.lime_explainer import LimeExplainer
+    from adapters.monitoring.drift_detector import SummaryDriftDetector
+    from adapters.notify.webhook import WebhookNotifier
+    from adapters.scoring.scorer import CompiledScorer
+    from adapters.training.mitigation import FairlearnMitigator
+    from adapters.training.trainer import SklearnTrainer
+    from adapters.validation.assessor import HoldoutAssessor
+    from adapters.validation.fairness import CountingFairnessAssessor
+
+    explainer = LimeExplainer()
+    ports: dict[str, Any] = {
+        "artifacts": FileArtifactStore.in_home(settings.home),
+        "trainer": SklearnTrainer(),
+        "mitigator": FairlearnMitigator(),
+        "assessor": HoldoutAssessor(explainer=explainer),
+        "explainer": explainer,
+        "scorer": CompiledScorer(),
+        "inspector": SkopsInspector(),
+        "drift_detector": SummaryDriftDetector(),
+        "fairness_assessor": CountingFairnessAssessor(),
+    }
+    if settings.webhook_url:
+        ports["notifier"] = WebhookNotifier(settings.webhook_url, settings.home / "outbox")
+    return ports
+
+
+def open_ledger(settings: Settings, *, with_ml: bool = False) -> Ledger:
+    """Open the ledger on an initialised database; raise ConfigurationError when it is not.
+
+    ``with_ml`` gives the application the real ML adapters (``ml_ports``)."""
     database = parse_database_url(settings.database_url)
     database.check_reachable()
     current, head = migrations.current_revision(database), migrations.head_revision()
@@ -136,6 +174,7 @@ def open_ledger(settings: Settings) -> Ledger:
         env=database.persistence_env(settings),
         signatures=Ed25519SignatureVerifier(),
         service_keyids=lambda: service_keyids(keystore),
+        **(ml_ports(settings) if with_ml else {}),
     )
     ledger = Ledger(
         settings=settings, database=database, keystore=keystore, application=application
