@@ -3,7 +3,8 @@
 A summary holds counts only (plus a sum of scores), so the summary of a window is the sum of
 its segments' summaries and no row is read twice. ``PredictionSummary`` counts each feature's
 values per reference bin (``adapters.monitoring.reference``), each protected group's decisions
-and the scores; ``FeedbackSummary`` counts labelled outcomes per protected group and overall.
+and the scores. ``FeedbackSummary`` and ``summarise_feedback``, the labelled outcomes' summary,
+live in ``adapters.monitoring.labelled`` and are re-exported here beside it.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ from typing import Any
 
 import numpy as np
 
+from adapters.monitoring.labelled import FeedbackSummary, summarise_feedback
 from adapters.monitoring.reference import ReferenceStatistics
 from domain.errors import InvalidArgumentError
 from ledger.encoding.digests import sha256_digest
 
 __all__ = [
     "SCORE_BINS",
+    "FeedbackSummary",
     "PredictionSummary",
     "column_summariser",
     "reference_digest",
+    "summarise_feedback",
     "summarise_predictions",
 ]
 
