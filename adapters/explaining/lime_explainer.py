@@ -45,10 +45,13 @@ class ModelExplainer:
         kernel_width: float | None = None,
     ) -> None:
         self._model = model
+        self._num_samples, self._num_features = num_samples, num_features
         self._numeric = list(model.numeric)
         self._codes = {c: _categories(model, c) for c in model.categorical}
         self._tables = [np.asarray(list(codes), dtype=object) for codes in self._codes.values()]
-        width = float(kernel_width or math.sqrt(len(model.features)) * 0.75)
+        # LIME's own default width, written out so the record says which width was used.
+        default = math.sqrt(len(model.features)) * 0.75
+        width = float(default if kernel_width is None else kernel_width)
         self.parameters: dict[str, object] = {
             "num_samples": num_samples,
             "num_features": num_features,
@@ -110,8 +113,8 @@ class ModelExplainer:
                 encoded,
                 self.predict,
                 labels=(1,),
-                num_features=int(self.parameters["num_features"]),  # type: ignore[call-overload]
-                num_samples=int(self.parameters["num_samples"]),  # type: ignore[call-overload]
+                num_features=self._num_features,
+                num_samples=self._num_samples,
             )
         weights = {str(name): float(weight) for name, weight in explanation.as_list(label=1)}
         return {
