@@ -110,29 +110,25 @@ def summarise_feedback(
     """The function the feedback log calls at sealing: feedback records -> their
     ``FeedbackSummary`` as a dict; ``InvalidArgumentError`` names the record and field of a
     label, score, decision or group it cannot count."""
-    labels = {negative_label: 0, positive_label: 1}
+    labels = (negative_label, positive_label)
 
     def summarise(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        truth, scores, decisions = _outcomes(records, labels)
-        groups = {}
-        for attribute in protected:
-            values = []
-            for index, record in enumerate(records):
-                try:
-                    values.append(str(record["prediction"]["groups"][attribute]))
-                except (KeyError, TypeError) as exc:
-                    raise InvalidArgumentError(
-                        f"feedback record {index}: prediction.groups.{attribute} is missing"
-                    ) from exc
-            groups[attribute] = GroupCounts.from_arrays(truth, decisions, np.array(values))
+        predictions = _field(records, "prediction")
+        truth = _labels(_field(records, "label"), labels)
+        scores = _scores(_field(predictions, "score", "prediction."))
+        decisions = _decisions(_field(predictions, "decision", "prediction."))
+        outcomes = 2 * truth + decisions
+        groups = _field(predictions, "groups", "prediction.")
         bins = np.minimum((scores * AUC_BINS).astype(np.int64), AUC_BINS - 1)
         times = [str(record["time"]) for record in records]
         return FeedbackSummary(
             count=len(records),
             first=min(times, default=""),
             last=max(times, default=""),
-            confusion=tuple(np.bincount(2 * truth + decisions, minlength=4).tolist()),
-            groups=groups if len(records) else {},
+            confusion=tuple(np.bincount(outcomes, minlength=4).tolist()),
+            groups={
+                a: _by_group(_field(groups, a, "prediction.groups."), outcomes) for a in protected
+            },
             negatives=tuple(np.bincount(bins[truth == 0], minlength=AUC_BINS).tolist()),
             positives=tuple(np.bincount(bins[truth == 1], minlength=AUC_BINS).tolist()),
             brier_sum=float(np.sum((scores - truth) ** 2)),
@@ -190,32 +186,63 @@ def labelled_metrics(summary: FeedbackSummary) -> dict[str, float]:
     return metrics
 
 
-def _outcomes(
-    records: Sequence[Mapping[str, Any]], labels: Mapping[str, int]
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    truth, scores, decisions = [], [], []
-    for index, record in enumerate(records):
-        try:
-            prediction = record["prediction"]
-            label, score, decision = record["label"], prediction["score"], prediction["decision"]
-        except (KeyError, TypeError) as exc:
-            raise InvalidArgumentError(f"feedback record {index}: {exc} is missing") from exc
-        if label not in labels:
-            raise InvalidArgumentError(
-                f"feedback record {index}: label {label!r} is not one of {sorted(labels)}"
-            )
-        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
-            raise InvalidArgumentError(f"feedback record {index}: score must be in [0, 1]")
-        if decision not in (0, 1) or isinstance(decision, bool):
-            raise InvalidArgumentError(f"feedback record {index}: decision must be 0 or 1")
-        truth.append(labels[label])
-        scores.append(float(score))
-        decisions.append(int(decision))
-    return (
-        np.array(truth, dtype=np.int64),
-        np.array(scores, dtype=np.float64),
-        np.array(decisions, dtype=np.int64),
-    )
+def _field(items: Sequence[Any], name: str, path: str = "") -> list[Any]:
+    try:
+        return [item[name] for item in items]
+    except (KeyError, TypeError) as exc:
+        index = next(i for i, item in enumerate(items) if not _has(item, name))
+        raise InvalidArgumentError(f"feedback record {index}: {path}{name} is missing") from exc
+
+
+def _has(item: Any, name: str) -> bool:
+    return isinstance(item, Mapping) and name in item
+
+
+def _labels(values: list[Any], labels: tuple[str, str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    unknown = set(values) - set(labels)
+    if unknown:
+        index = next(i for i, value in enumerate(values) if value in unknown)
+        raise InvalidArgumentError(
+            f"feedback record {index}: label {values[index]!r} is not one of {sorted(labels)}"
+        )
+    positive = labels[1]
+    return np.array([value == positive for value in values], dtype=np.int64)
+
+
+def _scores(values: list[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    try:
+        scores = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        scores = np.array([v if isinstance(v, int | float) else np.nan for v in values])
+    bad = np.flatnonzero(~((scores >= 0) & (scores <= 1)))
+    if bad.size:
+        raise InvalidArgumentError(f"feedback record {bad[0]}: prediction.score must be in [0, 1]")
+    return scores
+
+
+def _decisions(values: list[Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    try:
+        decisions = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        decisions = np.array([v if isinstance(v, int | float) else np.nan for v in values])
+    bad = np.flatnonzero((decisions != 0) & (decisions != 1))
+    if bad.size:
+        raise InvalidArgumentError(f"feedback record {bad[0]}: prediction.decision must be 0 or 1")
+    return decisions.astype(np.int64)
+
+
+def _by_group(values: list[Any], outcomes: np.ndarray[Any, Any]) -> GroupCounts:
+    """Group counts from each row's group and outcome ``2 * label + decision``."""
+    index: dict[Any, int] = {}
+    codes = np.array([index.setdefault(value, len(index)) for value in values], dtype=np.int64)
+    table = np.bincount(4 * codes + outcomes, minlength=4 * len(index)).reshape(-1, 4)
+    rows: dict[str, tuple[int, int, int, int, int, int]] = {}
+    for value, code in index.items():
+        tn, fp, fn, tp = (int(n) for n in table[code])
+        counts = rows.get(str(value), (0,) * 6)
+        fresh = (tn + fp + fn + tp, fp + tp, fn + tp, tp, fp, tn + tp)
+        rows[str(value)] = tuple(a + b for a, b in zip(counts, fresh, strict=True))  # type: ignore[assignment]
+    return GroupCounts(dict(sorted(rows.items())))
 
 
 def _group_counts(value: Mapping[str, Mapping[str, int]]) -> GroupCounts:
