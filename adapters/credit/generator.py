@@ -77,6 +77,8 @@ def derived_sample(n: int, *, seed: int, shift: Shift | None = None) -> bytes:
     """``n`` rows derived from the German credit data as CSV bytes in ``SCHEMA``'s columns."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= _MAX_ROWS:
         raise InvalidArgumentError(f"a sample has 1 to {_MAX_ROWS} rows, not {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidArgumentError(f"the seed must be a whole number >= 0, not {seed!r}")
     shift = shift or Shift()
     base = _base()
     rng = np.random.default_rng(seed)

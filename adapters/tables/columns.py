@@ -92,7 +92,7 @@ class Column:
             return f"{article} {self.kind} from {low} to {high}"
         if low is not None or high is not None:
             return f"{article} {self.kind} " + (
-                f"of at least {low}" if low else f"of at most {high}"
+                f"of at least {low}" if low is not None else f"of at most {high}"
             )
         return f"{article} finite {self.kind}" if self.kind == NUMBER else f"an {self.kind}"
 
@@ -130,7 +130,8 @@ def _bound(bound: float, kind: str) -> str | None:
     """A bound as text, ``None`` for an implicit one."""
     if abs(bound) == _LIMITS[kind]:
         return None
-    return str(int(bound)) if float(bound).is_integer() else repr(float(bound))
+    whole = float(bound).is_integer() and abs(bound) < 1e15
+    return str(int(bound)) if whole else repr(float(bound))
 
 
 def _as_float(value: object) -> float:

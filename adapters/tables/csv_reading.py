@@ -3,7 +3,8 @@
 RFC 4180 CSV, UTF-8, with a header row. pandas' C parser reads numbers straight into float64 and
 the checks are vectorised per column, so a million rows read in seconds. Only when that finds a
 fault is the file read again as text, to refuse the first bad value (lowest line, then column
-order) with a ``RowError`` naming its line and saying what the column accepts.
+order) with a ``RowError`` naming its line and saying what the column accepts. Lines are counted
+as records: a quoted field holding a line break shifts the numbers after it.
 """
 
 from __future__ import annotations

@@ -198,6 +198,12 @@ def test_a_sample_size_must_be_a_positive_count(n: Any) -> None:
         derived_sample(n, seed=1)
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", None])
+def test_a_seed_must_be_a_whole_number(seed: Any) -> None:
+    with pytest.raises(InvalidArgumentError, match="the seed must be a whole number >= 0"):
+        derived_sample(10, seed=seed)
+
+
 def test_rows_are_typed_dicts_that_pass_the_schema() -> None:
     content = derived_sample(20, seed=3)
     typed = rows(content)
