@@ -48,7 +48,10 @@ class ModelExplainer:
         self._num_samples, self._num_features = num_samples, num_features
         self._numeric = list(model.numeric)
         self._codes = {c: _categories(model, c) for c in model.categorical}
-        self._tables = [np.asarray(list(codes), dtype=object) for codes in self._codes.values()]
+        # Code len(values) of each column stands for a value unseen in training: the row's own,
+        # written into the last slot of the column's names (LIME's) and table (ours) per call.
+        self._names = [[*codes, ""] for codes in self._codes.values()]
+        self._tables = [np.asarray(names, dtype=object) for names in self._names]
         # LIME's own default width, written out so the record says which width was used.
         default = math.sqrt(len(model.features)) * 0.75
         width = float(default if kernel_width is None else kernel_width)
@@ -94,7 +97,7 @@ class ModelExplainer:
             mode="classification",
             feature_names=self._model.features,
             categorical_features=list(categorical),
-            categorical_names={i: list(self._codes[c]) for i, c in categorical.items()},
+            categorical_names=dict(zip(categorical, self._names, strict=True)),
             kernel_width=kernel_width,
             discretize_continuous=False,
             random_state=self._random,
@@ -108,6 +111,8 @@ class ModelExplainer:
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
             raise InvalidArgumentError(f"seed {seed!r} must be an integer in [0, 2**32)")
         with self._lock:
+            for column, names, table in zip(self._codes, self._names, self._tables, strict=True):
+                names[-1] = table[-1] = str(row[column])
             self._random.seed(seed)
             explanation = self._lime.explain_instance(
                 encoded,
@@ -125,7 +130,8 @@ class ModelExplainer:
         }
 
     def encode(self, row: Mapping[str, object]) -> np.ndarray[Any, np.dtype[np.float64]]:
-        """The row as LIME's numeric array: numeric values, then categorical codes."""
+        """The row as LIME's numeric array: numeric values, then categorical codes (a value
+        unseen in training gets the code after the last; LIME never samples it)."""
         values: list[float] = []
         for column in self._numeric:
             value = _field(row, column)
@@ -137,13 +143,7 @@ class ModelExplainer:
                 raise InvalidArgumentError(f"column {column!r}: {value!r} is not a finite number")
             values.append(number)
         for column, codes in self._codes.items():
-            value = str(_field(row, column))
-            if value not in codes:
-                raise InvalidArgumentError(
-                    f"column {column!r}: {value!r} was not seen in training, so LIME has no "
-                    f"frequency to sample it by; seen: {', '.join(codes)}"
-                )
-            values.append(float(codes[value]))
+            values.append(float(codes.get(str(_field(row, column)), len(codes))))
         return np.asarray(values, dtype=np.float64)
 
     def predict(self, samples: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
