@@ -25,7 +25,14 @@ import pandas as pd
 from domain.errors import InvalidArgumentError
 from ledger.encoding.canonical import canonical_json
 
-__all__ = ["CategoricalReference", "Grid", "NumericReference", "ReferenceStatistics"]
+__all__ = [
+    "CategoricalReference",
+    "Grid",
+    "NumericReference",
+    "ReferenceStatistics",
+    "categorical_reference",
+    "numeric_reference",
+]
 
 FORMAT = "govledger.reference/1"
 PSI_BINS = 10
@@ -102,9 +109,9 @@ class ReferenceStatistics:
             raise InvalidArgumentError(f"reference statistics: no column {missing} in the data")
         if len(frame) == 0:
             raise InvalidArgumentError("reference statistics: the training data has no rows")
-        numerics = {name: _numeric_reference(frame[name], name) for name in numeric}
+        numerics = {name: numeric_reference(frame[name], name) for name in numeric}
         columns = [*categorical, *(p for p in protected if p not in categorical)]
-        categoricals = {name: _categorical_reference(frame[name]) for name in columns}
+        categoricals = {name: categorical_reference(frame[name]) for name in columns}
         labels = frame[target].astype(str) == positive_label
         return cls(
             features=(*numeric, *categorical),
@@ -187,7 +194,8 @@ class ReferenceStatistics:
             raise InvalidArgumentError(f"reference statistics are malformed: {exc}") from exc
 
 
-def _numeric_reference(column: pd.Series[Any], name: str) -> NumericReference:
+def numeric_reference(column: pd.Series[Any], name: str) -> NumericReference:
+    """The grids and statistics of a numeric column (``name`` for errors)."""
     try:
         values = np.sort(column.to_numpy(dtype=np.float64))
     except (TypeError, ValueError) as exc:
@@ -218,7 +226,8 @@ def _counts(values: np.ndarray[Any, Any], edges: tuple[float, ...]) -> tuple[int
     return tuple(int(n) for n in np.bincount(bins, minlength=len(edges) + 1))
 
 
-def _categorical_reference(column: pd.Series[Any]) -> CategoricalReference:
+def categorical_reference(column: pd.Series[Any]) -> CategoricalReference:
+    """The sorted categories of a column (as text) and their counts."""
     counts = column.astype(str).value_counts().sort_index()
     return CategoricalReference(
         categories=tuple(str(c) for c in counts.index),
