@@ -197,7 +197,10 @@ def read_block(path: Path, offset: int) -> list[bytes]:
         if len(header) < HEADER_SIZE:
             raise ArtifactError(f"{path} has no block at offset {offset}")
         block = header + handle.read(_HEADER.unpack_from(header)[2])
-    return block_records(block, 0)
+    try:
+        return block_records(block, 0)
+    except ArtifactError as exc:
+        raise ArtifactError(f"{path.name}, block at offset {offset}: {exc}") from None
 
 
 def iter_records(data: bytes, blocks: Sequence[Block]) -> Iterator[bytes]:
