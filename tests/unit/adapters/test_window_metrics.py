@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,12 +46,18 @@ def reference() -> ReferenceStatistics:
     )
 
 
-def logged(frame: pd.DataFrame, seed: int) -> tuple[list[dict], list[dict], np.ndarray]:
+Record = dict[str, Any]
+
+
+def logged(
+    frame: pd.DataFrame, seed: int
+) -> tuple[list[Record], list[Record], np.ndarray[Any, Any]]:
     rng = np.random.default_rng(seed)
     good = (frame["risk"] == "good").to_numpy()
     scores = np.clip(rng.normal(0.4 + 0.3 * good, 0.2), 0, 1)
     decisions = (scores >= 0.5).astype(int)
-    predictions, feedback = [], []
+    predictions: list[Record] = []
+    feedback: list[Record] = []
     for i, row in enumerate(frame.drop(columns=["risk"]).to_dict("records")):
         output = {"score": float(scores[i]), "decision": int(decisions[i])}
         time = f"2026-11-30T12:00:{i % 60:02d}Z"
@@ -67,7 +74,9 @@ def logged(frame: pd.DataFrame, seed: int) -> tuple[list[dict], list[dict], np.n
     return predictions, feedback, scores
 
 
-def metrics_of(ref: ReferenceStatistics, frame: pd.DataFrame, segment: int = 400) -> dict:
+def metrics_of(
+    ref: ReferenceStatistics, frame: pd.DataFrame, segment: int = 400
+) -> dict[str, float]:
     predictions, feedback, _ = logged(frame, 9)
     summarise, labels = summarise_predictions(ref), summarise_feedback(["sex"])
     return window_metrics(
@@ -80,7 +89,7 @@ def metrics_of(ref: ReferenceStatistics, frame: pd.DataFrame, segment: int = 400
     )
 
 
-def direct_psi(edges_or_categories: list, train: pd.Series, window: pd.Series) -> float:
+def direct_psi(edges_or_categories: list[Any], train: pd.Series, window: pd.Series) -> float:
     if isinstance(edges_or_categories[0], str):
         known = list(edges_or_categories)
         e = [*(int((train == c).sum()) for c in known), int((~train.isin(known)).sum())]
