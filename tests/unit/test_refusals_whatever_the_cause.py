@@ -19,11 +19,15 @@ from domain.errors import DomainError, NotConfiguredError, PortError
 from domain.rules.policy import default_policy_document
 from tests.unit.fakes import (
     ARTIFACT,
+    CREDIT_DATA,
     EVIDENCE,
     OTHER_ARTIFACT,
     FakeArtifactStore,
     FakeExplainer,
     FakeFairnessAssessor,
+    FakeMitigator,
+    FakeModelAssessor,
+    FakeNotifier,
     FakeScorer,
     FakeTrainer,
     NewOrganisation,
@@ -97,6 +101,7 @@ COMMANDS: dict[str, Command] = {
             "protected_attributes": ["a"],
             "sensitivity": "internal",
             "license": "MIT",
+            "schema": {"a": {"type": "integer"}},
             "actor": "stu",
         },
     ),
@@ -252,6 +257,62 @@ PORTED: dict[str, Command] = {
             "environment": {"python": "3.11"},
         },
     ),
+    "assess_model_version": lambda o, s: (
+        o.app.assess_model_version,
+        {"actor": "vera", "version_id": s["trained"], "seed": 3},
+    ),
+    "mitigate_model_version": lambda o, s: (
+        o.app.mitigate_model_version,
+        {
+            "actor": "dev",
+            "version_id": s["trained"],
+            "sensitive_attribute": "sex",
+            "method": "threshold_optimizer",
+            "seed": 5,
+            "code_version": "git:2",
+            "environment": {"fairlearn": "0.15"},
+        },
+    ),
+    "seal_prediction_segment": lambda o, s: (
+        o.app.seal_prediction_segment,
+        {
+            "actor": "mon",
+            "version_id": s["version"],
+            "environment": "dev",
+            "kind": "prediction",
+            "sequence": 1,
+            "digest": "sha256:" + "1" * 64,
+            "record_count": 2,
+            "first_id": "p-1",
+            "last_id": "p-2",
+            "start": "2025-01-01T00:00:00+00:00",
+            "end": "2025-01-01T00:01:00+00:00",
+            "merkle_root": "ab" * 32,
+            "summary_digest": "sha256:" + "2" * 64,
+        },
+    ),
+    "record_monitoring_window": lambda o, s: (
+        o.app.record_monitoring_window,
+        {
+            "actor": "mon",
+            "version_id": s["version"],
+            "environment": "dev",
+            "start": "2025-01-01T00:00:00+00:00",
+            "end": "2025-01-08T00:00:00+00:00",
+            "metrics": {"dataset_drift_share": 0.6, "disparate_impact.sex": 0.5},
+            "segments": [],
+        },
+    ),
+    "record_uat_evidence": lambda o, s: (
+        o.app.record_uat_evidence,
+        {
+            "actor": "dee",
+            "version_id": s["version"],
+            "kind": "integration",
+            "metrics": {"rows": 10, "mismatches": 0},
+            "evidence_digest": "sha256:" + "3" * 64,
+        },
+    ),
 }
 
 
@@ -281,6 +342,9 @@ def with_ports(new_organisation: NewOrganisation) -> tuple[Organisation, dict[st
         scorer=FakeScorer(),
         explainer=FakeExplainer(),
         fairness_assessor=FakeFairnessAssessor({"disparate_impact": 0.9}),
+        assessor=FakeModelAssessor(),
+        mitigator=FakeMitigator(),
+        notifier=FakeNotifier(),
     )
     targets = subjects(org)
     org.app.add_dataset_version(
@@ -293,11 +357,37 @@ def with_ports(new_organisation: NewOrganisation) -> tuple[Organisation, dict[st
         actor="stu",
     )
     org.deploy(targets["version"], "dev")
+    org.deploy(targets["version"], "uat")
+    targets["trained"] = trained_from_data(org, store, targets["model"])
     targets["monitor"] = org.app.register_monitor(
         actor="olga", version_id=targets["version"], kind="fairness", environment="dev"
     )
     targets["stored_version"] = org.train(targets["model"], artifact=store.put(b"model:1"))
     return org, targets
+
+
+def trained_from_data(org: Organisation, store: FakeArtifactStore, model_id: UUID) -> UUID:
+    """A version trained on data with protected attributes, under validation by vera."""
+    dataset_id = org.app.register_dataset(name="applications", description="d", actor="stu")
+    org.app.add_dataset_version(
+        dataset_id,
+        digest=store.put(CREDIT_DATA),
+        row_count=3,
+        columns=["age", "sex", "amount", "default"],
+        protected_attributes=["sex", "age"],
+        sensitivity="internal",
+        actor="stu",
+    )
+    version_id = org.app.train_model_version_from_data(
+        actor="dev",
+        model_id=model_id,
+        dataset_refs=[(dataset_id, 1)],
+        training_spec={"seed": 1},
+        code_version="git:1",
+        environment={},
+    )
+    org.app.start_validation(actor="vera", version_id=version_id)
+    return version_id
 
 
 def attempt_everything(org: Organisation, command: Any, arguments: dict[str, Any]) -> list[str]:
