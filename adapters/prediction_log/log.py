@@ -295,8 +295,10 @@ class PredictionLog:
         for sequence, suffixes in sorted(present.items()):
             self._next_sequence = max(self._next_sequence, sequence + 1)
             if files.OPEN_SUFFIX in suffixes and files.SEALED_SUFFIX not in suffixes:
-                report = report.merged(self._recover_open(sequence))
-                suffixes.add(files.SEALED_SUFFIX)
+                recovered = self._recover_open(sequence)
+                report = report.merged(recovered)
+                if recovered.sealed:
+                    suffixes.add(files.SEALED_SUFFIX)
             elif files.SEALED_SUFFIX in suffixes and files.INDEX_SUFFIX not in suffixes:
                 path = self._path(sequence, files.SEALED_SUFFIX)
                 data = path.read_bytes()
