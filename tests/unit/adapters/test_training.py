@@ -263,7 +263,7 @@ def test_the_schema_ships_as_package_data_and_is_valid_json() -> None:
 
 
 def csv_of(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode()
+    return str(frame.to_csv(index=False)).encode()
 
 
 @pytest.mark.parametrize(
