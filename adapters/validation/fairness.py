@@ -41,7 +41,9 @@ class GroupCounts:
         """Counts of labels ``y_true`` and decisions ``y_pred`` (each 0 or 1) by ``groups``."""
         truth = _binary(y_true, "labels")
         decided = _binary(y_pred, "decisions")
-        names = np.asarray(groups).astype(str)
+        names = np.asarray(groups)
+        if names.dtype == object:
+            names = names.astype(str)  # sorting fixed-width text is far faster than objects
         if not truth.shape == decided.shape == names.shape:
             raise InvalidArgumentError(
                 f"labels ({truth.size}), decisions ({decided.size}) and groups ({names.size}) "
@@ -119,7 +121,7 @@ def fairness_metrics(
 
 def _binary(values: Sequence[int] | IntArray, what: str) -> IntArray:
     array = np.asarray(values)
-    if array.ndim != 1 or not np.isin(array, (0, 1)).all():
+    if array.ndim != 1 or not ((array == 0) | (array == 1)).all():
         raise InvalidArgumentError(f"{what} must be a flat sequence of 0 and 1")
     return array.astype(np.int64)
 

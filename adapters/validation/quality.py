@@ -61,6 +61,6 @@ def quality_metrics(y_true: Numbers, scores: Numbers, decisions: Numbers) -> dic
 
 def _binary(values: Numbers, what: str) -> np.ndarray[Any, np.dtype[np.int64]]:
     array = np.asarray(values)
-    if array.ndim != 1 or not np.isin(array, (0, 1)).all():
+    if array.ndim != 1 or not ((array == 0) | (array == 1)).all():
         raise InvalidArgumentError(f"{what} must be a flat sequence of 0 and 1")
     return array.astype(np.int64)
