@@ -7,6 +7,7 @@ import itertools
 import json
 import zipfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 import skops.io as sio
 from sklearn.naive_bayes import GaussianNB
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from adapters.artifacts.model_files import (
     TRUSTED_TYPES,
@@ -72,8 +74,15 @@ def fitted(name: str, estimator: Any = None) -> GovernedModel:
         group_thresholds={"car": 0.4, "tv": 0.5, "education": 0.6},
         stats=training_stats(frame, ["amount", "months"], ["purpose"]),
     )
-    model.pipeline.fit(model.typed(frame).loc[:, model.features], model.labels(frame))
+    # One thread: OpenMP threads oversubscribed on a busy host make boosting many times slower.
+    with threadpool_limits(limits=1):
+        model.pipeline.fit(model.typed(frame).loc[:, model.features], model.labels(frame))
     return model
+
+
+@cache
+def model_file(name: str) -> bytes:
+    return dump_model(fitted(name))
 
 
 def with_schema(content: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
@@ -130,7 +139,7 @@ def crafted(marker: Path, module: str, function: str) -> bytes:
     def plant(schema: dict[str, Any]) -> None:
         schema["content"]["content"]["stats"] = call_node(module, function, *arguments)
 
-    return with_schema(dump_model(fitted("logistic_regression")), plant)
+    return with_schema(model_file("logistic_regression"), plant)
 
 
 @pytest.mark.parametrize("name", sorted(ESTIMATORS))
@@ -150,7 +159,7 @@ def test_a_model_of_each_allowed_estimator_loads_and_scores_as_saved(name: str) 
 def test_the_allow_list_holds_only_what_our_model_files_name() -> None:
     named: set[str] = set()
     for name in ESTIMATORS:
-        named |= types_named(dump_model(fitted(name)))[0]
+        named |= types_named(model_file(name))[0]
 
     assert named <= TRUSTED_TYPES
     assert not any(t.startswith(("fairlearn.", "os.", "subprocess.")) for t in TRUSTED_TYPES)
@@ -167,7 +176,7 @@ def test_a_file_that_is_no_skops_archive_is_refused(content: bytes) -> None:
 
 
 def test_a_truncated_model_file_is_refused() -> None:
-    content = dump_model(fitted("logistic_regression"))
+    content = model_file("logistic_regression")
 
     with pytest.raises(ArtifactError, match="not a skops model file"):
         load_model(content[: len(content) // 2])
@@ -221,7 +230,7 @@ def test_a_node_kind_that_calls_methods_by_name_is_refused() -> None:
             "__id__": next(PLANTED_IDS),
         }
 
-    content = with_schema(dump_model(fitted("logistic_regression")), plant)
+    content = with_schema(model_file("logistic_regression"), plant)
 
     with pytest.raises(ArtifactError, match="untrusted skops node kinds MethodNode"):
         load_model(content)
