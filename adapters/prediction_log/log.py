@@ -12,6 +12,13 @@ records each as one signed event, then calls ``mark_recorded(sequence)``. A cras
 mark only means the segment is offered again. Opening a log recovers what a crash left: the
 unsealed segment is cut back to its last acknowledged batch (the cut tail kept as ``.tail``) and
 sealed; ``recovery`` reports what was sealed and dropped.
+
+What is fsynced when: a new segment file (and its folder entry) at creation; nothing per
+``append``, which returns once its batch is written to the OS (so it survives a crash of the
+process, not of the machine); everything appended so far on ``sync()`` and ``close()``; at
+sealing the file, the sidecar, the rename and the folder; a recorded marker and its folder;
+and a segment cut back by recovery. A caller needing power-loss durability per batch calls
+``sync()`` after ``append``.
 """
 
 from __future__ import annotations

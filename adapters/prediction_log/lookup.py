@@ -19,7 +19,7 @@ from adapters.prediction_log import segment_file as files
 from adapters.prediction_log.ids import id_bytes
 from domain.errors import NotFoundError
 
-__all__ = ["FoundRecord", "find_record", "segment_blocks"]
+__all__ = ["FoundRecord", "find_record", "sealed_description", "segment_blocks"]
 
 _ATTEMPTS = 3
 """Lookups racing a seal (the open file renamed meanwhile) start over this many times."""
@@ -105,11 +105,13 @@ class _Index:
     blocks: tuple[files.Block, ...]
     low: str
     high: str
+    description: dict[str, object]
 
     @classmethod
-    def of(cls, blocks: tuple[files.Block, ...]) -> _Index:
+    def of(cls, blocks: tuple[files.Block, ...], description: dict[str, object]) -> _Index:
         low = min((block.min_id for block in blocks), default="")
-        return cls(blocks, low, max((block.max_id for block in blocks), default=""))
+        high = max((block.max_id for block in blocks), default="")
+        return cls(blocks, low, high, description)
 
 
 class _IndexCache:
@@ -125,14 +127,15 @@ class _IndexCache:
             status = index_path.stat()
         except FileNotFoundError:
             # Sealed but its sidecar not yet (re)written: read the block headers instead.
-            return _Index.of(files.scan(sealed_path.read_bytes()).blocks)
+            return _Index.of(files.scan(sealed_path.read_bytes()).blocks, {})
         stamp = (status.st_size, status.st_mtime_ns)
         with self._lock:
             entry = self._entries.get(index_path)
             if entry is not None and entry[0] == stamp:
                 self._entries.move_to_end(index_path)
                 return entry[1]
-        index = _Index.of(files.read_index(index_path)[1])
+        description, blocks = files.read_index(index_path)
+        index = _Index.of(blocks, description)
         with self._lock:
             self._entries[index_path] = (stamp, index)
             if len(self._entries) > _INDEX_CACHE_SIZE:
@@ -146,3 +149,8 @@ _CACHE = _IndexCache()
 def segment_blocks(sealed_path: Path) -> tuple[files.Block, ...]:
     """The block index of a sealed segment, from its sidecar (cached)."""
     return _CACHE.index(sealed_path).blocks
+
+
+def sealed_description(sealed_path: Path) -> dict[str, object]:
+    """The seal description its sidecar holds ({} while the sidecar is missing); cached."""
+    return _CACHE.index(sealed_path).description

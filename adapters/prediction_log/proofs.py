@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.prediction_log import segment_file as files
-from adapters.prediction_log.lookup import find_record, segment_blocks
+from adapters.prediction_log.lookup import find_record, sealed_description, segment_blocks
 from domain.errors import ArtifactError, InvalidStateError
 from ledger.encoding.canonical import canonical_json
 from ledger.encoding.digests import sha256_digest
@@ -49,7 +49,9 @@ def record_inclusion(directory: Path, prediction_id: str) -> RecordProof:
         )
     path = directory / files.file_name(found.segment_sequence, files.SEALED_SUFFIX)
     tree = _TREES.tree(path)
-    sealed_root = files.read_index(path.with_suffix(files.INDEX_SUFFIX))[0].get("merkle_root")
+    sealed_root = sealed_description(path).get("merkle_root")
+    if sealed_root is None:
+        raise ArtifactError(f"{path.name} has lost its index; reopen the log to rebuild it")
     if tree.root.hex() != sealed_root:
         raise ArtifactError(f"{path.name} no longer has the Merkle root it was sealed with")
     return RecordProof(
