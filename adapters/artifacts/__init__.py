@@ -1,6 +1,5 @@
-"""Artifacts: the content-addressed file store and skops model files loaded by our allow-list."""
+"""Artifacts: the content-addressed file store (``file_store``) and skops model files loaded by
+our own allow-list (``model_files``).
 
-from adapters.artifacts.file_store import FileArtifactStore
-from adapters.artifacts.model_files import SkopsInspector, dump_model, load_model
-
-__all__ = ["FileArtifactStore", "SkopsInspector", "dump_model", "load_model"]
+Nothing is imported here, so the light file store does not load scikit-learn or skops.
+"""
