@@ -2,7 +2,8 @@
 
 A prediction record is ``{"id", "kind": "prediction", "model_version", "artifact_digest",
 "environment", "time", "inputs": {column: int | float | str}, "output": {"score", "decision"}}``;
-a feedback record is ``{"id", "kind": "feedback", "prediction_id", "time", "label"}``. Times are
+a feedback record is ``{"id", "kind": "feedback", "prediction_id", "time", "label"}`` and may
+carry further JSON fields (written by the general encoder: feedback is rare). Times are
 RFC 3339 UTC with milliseconds (``2026-11-30T12:00:00.123Z``). ``encode_record`` writes exactly
 the bytes ``ledger.encoding.canonical.canonical_json`` writes for the same record (RFC 8785
 section 3.2), but knows the shapes in advance: member names are sorted once per set of input
@@ -22,6 +23,8 @@ from typing import Any
 
 from adapters.prediction_log.ids import ID_PATTERN
 from domain.errors import InvalidArgumentError
+from ledger.encoding.canonical import canonical_json
+from ledger.errors import CanonicalizationError
 
 __all__ = [
     "KINDS",
@@ -129,15 +132,27 @@ def _prediction_text(record: Mapping[str, object]) -> str:
 
 
 def _feedback_text(record: Mapping[str, object]) -> str:
-    _check_fields(record, _FEEDBACK_FIELDS, "a feedback record")
-    return (
-        f'{{"id":"{_id(record, "id")}","kind":"feedback","label":{_text(record, "label")}'
-        f',"prediction_id":"{_id(record, "prediction_id")}","time":"{_time(record)}"}}'
-    )
+    if record.keys() == _FEEDBACK_FIELDS:
+        return (
+            f'{{"id":"{_id(record, "id")}","kind":"feedback","label":{_text(record, "label")}'
+            f',"prediction_id":"{_id(record, "prediction_id")}","time":"{_time(record)}"}}'
+        )
+    _check_fields(record, _FEEDBACK_FIELDS, "a feedback record", more=True)
+    for field in ("id", "prediction_id"):
+        _id(record, field)
+    _time(record)
+    _text(record, "label")
+    try:  # extra fields (what the prediction was, say) are rare enough for the general way
+        return canonical_json(record).decode("utf-8")
+    except CanonicalizationError as exc:
+        raise InvalidArgumentError(f"the feedback record cannot be logged: {exc}") from None
 
 
-def _check_fields(value: Mapping[str, object], expected: frozenset[str], what: str) -> None:
-    if value.keys() != expected:
+def _check_fields(
+    value: Mapping[str, object], expected: frozenset[str], what: str, *, more: bool = False
+) -> None:
+    """Refuse ``value`` unless it has exactly the ``expected`` fields (at least, if ``more``)."""
+    if value.keys() != expected and not (more and expected <= value.keys()):
         missing, extra = sorted(expected - value.keys()), sorted(map(str, value.keys() - expected))
         raise InvalidArgumentError(f"{what} lacks fields {missing} and has unknown fields {extra}")
 

@@ -153,6 +153,37 @@ def test_bad_records_are_refused_naming_the_field(changes: dict[str, Any], messa
         encode_record(a_prediction(**changes))
 
 
+@settings(max_examples=100, database=None, deadline=None)
+@given(extra=st.dictionaries(st.text().filter(lambda n: n not in {"id", "kind"}), input_values))
+def test_feedback_records_may_carry_more_fields_still_encoded_canonically(
+    extra: dict[str, Any],
+) -> None:
+    record: dict[str, Any] = {
+        **extra,
+        **feedback_record(
+            feedback_id=FEEDBACK_ID, prediction_id=PREDICTION_ID, time=TIME, label="good"
+        ),
+        "prediction": {"score": 0.5, "decision": 1, "groups": {"sex": "female", "age": 1.0}},
+    }
+    try:
+        expected = canonical_json(record)
+    except ValueError:
+        return
+    assert encode_record(record) == expected
+
+
+def test_feedback_with_more_fields_still_needs_the_required_ones() -> None:
+    record = feedback_record(
+        feedback_id=FEEDBACK_ID, prediction_id=PREDICTION_ID, time=TIME, label=""
+    )
+    del record["label"]
+
+    with pytest.raises(InvalidArgumentError, match=r"lacks fields \['label'\]"):
+        encode_record({**record, "prediction": {"score": math.nan}})
+    with pytest.raises(InvalidArgumentError, match="cannot be logged: nan"):
+        encode_record({**record, "label": "bad", "prediction": {"score": math.nan}})
+
+
 def test_a_feedback_record_needs_a_prediction_id() -> None:
     record = feedback_record(feedback_id=FEEDBACK_ID, prediction_id="p-1", time=TIME, label="bad")
 
