@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import io
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -15,8 +17,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from adapters.artifacts.model_files import dump_model
+from adapters.artifacts.model_files import dump_model, load_model
 from adapters.credit import german
+from adapters.explaining import lime_explainer
 from adapters.explaining.lime_explainer import LimeExplainer, ModelExplainer
 from adapters.models.governed import GovernedModel, holdout_split, training_stats
 from domain.errors import ArtifactError, InvalidArgumentError
@@ -224,15 +227,42 @@ def test_a_category_unseen_in_training_is_explained_as_the_rows_own_value() -> N
     ).explain(credit().artifact, holdout_row(5), seed=1)
 
 
-def test_the_model_file_is_loaded_once_per_digest() -> None:
+def test_the_model_file_is_loaded_once_per_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: list[int] = []
+
+    def counting_load(content: bytes) -> GovernedModel:
+        loaded.append(len(content))
+        return load_model(content)
+
+    monkeypatch.setattr(lime_explainer, "load_model", counting_load)
     explainer = LimeExplainer(num_samples=SAMPLES)
-    artifact = credit().artifact
 
-    explainer.explain(artifact, holdout_row(0), seed=1)
-    cached = explainer._for_artifact(artifact)
-    explainer.explain(bytes(artifact), holdout_row(1), seed=1)
+    explainer.explain(credit().artifact, holdout_row(0), seed=1)
+    explainer.explain(bytes(credit().artifact), holdout_row(1), seed=2)
 
-    assert explainer._for_artifact(artifact) is cached
+    assert len(loaded) == 1
+
+
+def test_threads_sharing_an_explainer_get_what_they_would_alone() -> None:
+    explainer = LimeExplainer(num_samples=SAMPLES)
+    jobs = [(holdout_row(i), seed) for i in (0, 1) for seed in (1, 2, 3)]
+    alone = [
+        LimeExplainer(num_samples=SAMPLES).explain(credit().artifact, r, seed=s) for r, s in jobs
+    ]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so a race would show
+    try:
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            together = list(
+                pool.map(
+                    lambda job: explainer.explain(credit().artifact, job[0], seed=job[1]), jobs
+                )
+            )
+    finally:
+        sys.setswitchinterval(interval)
+
+    assert together == alone
 
 
 @pytest.mark.parametrize(
