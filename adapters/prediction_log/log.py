@@ -10,8 +10,9 @@ Delivery to the ledger is pull-based and restart-safe: ``unrecorded()`` lists ev
 segment whose ledger event is not yet confirmed, from disk after a restart as well; the caller
 records each as one signed event, then calls ``mark_recorded(sequence)``. A crash before the
 mark only means the segment is offered again. Opening a log recovers what a crash left: the
-unsealed segment is cut back to its last acknowledged batch (the cut tail kept as ``.tail``) and
-sealed; ``recovery`` reports what was sealed and dropped.
+unsealed segment is cut back to its last acknowledged batch (the cut bytes kept under ``torn/``)
+and sealed; ``recovery`` reports what was sealed and dropped. Sealed sequences have no gaps: an
+open segment left holding nothing acknowledged is removed and its sequence used again.
 
 What is fsynced when: a new segment file (and its folder entry) at creation; nothing per
 ``append``, which returns once its batch is written to the OS (so it survives a crash of the
@@ -27,6 +28,7 @@ import fcntl
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -300,10 +302,10 @@ class PredictionLog:
                 present.setdefault(sequence, set()).add(path.suffix)
         report = RecoveryReport()
         for sequence, suffixes in sorted(present.items()):
-            self._next_sequence = max(self._next_sequence, sequence + 1)
             if files.OPEN_SUFFIX in suffixes and files.SEALED_SUFFIX not in suffixes:
                 recovered = self._recover_open(sequence)
                 report = report.merged(recovered)
+                suffixes.discard(files.OPEN_SUFFIX)
                 if recovered.sealed:
                     suffixes.add(files.SEALED_SUFFIX)
             elif files.SEALED_SUFFIX in suffixes and files.INDEX_SUFFIX not in suffixes:
@@ -313,6 +315,8 @@ class PredictionLog:
                 report = report.merged(problem=f"segment {sequence}: its lost index is rebuilt")
             elif files.OPEN_SUFFIX in suffixes:
                 report = report.merged(problem=f"segment {sequence}: both open and sealed files")
+            if suffixes & {files.OPEN_SUFFIX, files.SEALED_SUFFIX}:
+                self._next_sequence = max(self._next_sequence, sequence + 1)
             if files.RECORDED_SUFFIX in suffixes:
                 self._pending.pop(sequence, None)
             elif files.SEALED_SUFFIX in suffixes:
@@ -325,19 +329,23 @@ class PredictionLog:
     def _recover_open(self, sequence: int) -> RecoveryReport:
         """Cut an open segment back to its last acknowledged batch, then seal or remove it."""
         path = self._path(sequence, files.OPEN_SUFFIX)
-        cut = files.cut_tail(path)
-        problems = (f"segment {sequence}: {cut.problem}",) if cut.problem else ()
+        keep = self.directory / "torn" / f"{path.name}.{time.time_ns()}.tail"
+        cut = files.cut_tail(path, keep)
+        problems = [f"segment {sequence}: {cut.problem}"] if cut.problem else []
+        if cut.valid_end < cut.size:
+            problems.append(f"segment {sequence}: the cut tail is kept as {keep}")
         sealed: tuple[SealedSegment, ...] = ()
         if cut.blocks:
             sealed = (self._seal_file(path, path.read_bytes(), cut.blocks),)
         else:
             path.unlink()
+            self._path(sequence, files.INDEX_SUFFIX).unlink(missing_ok=True)
             files.fsync_directory(self.directory)
         return RecoveryReport(
             sealed=sealed,
             dropped_records=cut.tail_records,
             dropped_bytes=cut.size - cut.valid_end,
-            problems=problems,
+            problems=tuple(problems),
         )
 
     def _path(self, sequence: int, suffix: str) -> Path:

@@ -11,7 +11,8 @@ unacknowledged tail), never an acknowledged record.
 
 Files are named by sequence: ``00000001.seg`` while open, ``00000001.sealed`` once sealed (never
 written again), with the sidecar ``00000001.idx`` (canonical JSON: the seal description and the
-block index) and ``00000001.recorded`` once the seal's ledger event is recorded.
+block index) and ``00000001.recorded`` once the seal's ledger event is recorded. Bytes cut off
+an open segment by recovery are kept under ``torn/`` for inspection.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ __all__ = [
     "OPEN_SUFFIX",
     "RECORDED_SUFFIX",
     "SEALED_SUFFIX",
-    "TAIL_SUFFIX",
     "Block",
     "Scan",
     "SegmentWriter",
@@ -54,7 +54,7 @@ __all__ = [
 
 MAGIC = b"GLPSEG1\n"
 OPEN_SUFFIX, SEALED_SUFFIX, INDEX_SUFFIX = ".seg", ".sealed", ".idx"
-RECORDED_SUFFIX, TAIL_SUFFIX = ".recorded", ".tail"
+RECORDED_SUFFIX = ".recorded"
 BATCH_END = 1
 _HEADER = struct.Struct(">IIIB16s16s")
 _CRC = struct.Struct(">I")
@@ -209,16 +209,17 @@ def iter_records(data: bytes, blocks: Sequence[Block]) -> Iterator[bytes]:
         yield from block_records(data, block.offset)
 
 
-def cut_tail(path: Path) -> Scan:
-    """Cut an open segment back to its last complete batch; keep the cut bytes as ``.tail``.
+def cut_tail(path: Path, keep: Path) -> Scan:
+    """Cut an open segment back to its last complete batch; the cut bytes go to file ``keep``.
 
-    Returns the scan taken before cutting. The kept ``.tail`` file is for inspection only.
+    Returns the scan taken before cutting. ``keep`` is for inspection only (never read back).
     """
     found = scan(path.read_bytes())
     if found.valid_end < found.size:
         with path.open("rb") as handle:
             handle.seek(found.valid_end)
-            write_durably(path.with_suffix(TAIL_SUFFIX), handle.read())
+            keep.parent.mkdir(mode=0o700, exist_ok=True)
+            write_durably(keep, handle.read())
         os.truncate(path, found.valid_end)
         descriptor = os.open(path, os.O_WRONLY)
         try:

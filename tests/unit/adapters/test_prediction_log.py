@@ -207,7 +207,9 @@ def test_a_crash_in_the_middle_of_a_write_loses_no_acknowledged_record(tmp_path:
     assert report.dropped_bytes > 0
     assert report.unrecorded == report.sealed
     assert [find_record(tmp_path, i).index_in_segment for i in acknowledged] == list(range(9))
-    assert (tmp_path / "00000001.tail").stat().st_size == report.dropped_bytes
+    (tail,) = (tmp_path / "torn").iterdir()
+    assert tail.stat().st_size == report.dropped_bytes
+    assert f"the cut tail is kept as {tail}" in report.problems[-1]
 
 
 def test_a_crash_after_sealing_and_before_recording_offers_the_segment_again(
@@ -257,18 +259,27 @@ def test_a_crash_between_the_sidecar_and_the_rename_is_sealed_on_restart(
     ]
 
 
-def test_an_open_segment_holding_only_a_torn_batch_is_removed(tmp_path: Path) -> None:
+def test_an_open_segment_holding_only_a_torn_batch_is_removed_and_its_sequence_reused(
+    tmp_path: Path,
+) -> None:
     log = open_log(tmp_path)
     log.append(predictions(2))
+    log.seal()
+    log.append(predictions(2, first=2))
     log.close()
-    path = tmp_path / "00000001.seg"
+    path = tmp_path / "00000002.seg"
     path.write_bytes(path.read_bytes()[:-3])
 
-    report = open_log(tmp_path).recovery
+    reopened = open_log(tmp_path)
+    report = reopened.recovery
+    reopened.append(predictions(1, first=4))
 
     assert (report.sealed, report.dropped_records) == ((), 2)
-    assert "segment 1:" in report.problems[0]
-    assert not path.exists()
+    assert "segment 2:" in report.problems[0]
+    assert [segment.sequence for segment in reopened.unrecorded()] == [1]
+    sealed = reopened.seal()
+    assert sealed is not None
+    assert (sealed.sequence, sealed.path.name) == (2, "00000002.sealed")
 
 
 def test_a_bad_record_refuses_the_whole_batch_and_writes_nothing(tmp_path: Path) -> None:

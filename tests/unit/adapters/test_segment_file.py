@@ -86,10 +86,10 @@ def test_cutting_the_tail_keeps_the_cut_bytes_beside_the_file(tmp_path: Path) ->
     path = tmp_path / files.file_name(7, files.OPEN_SUFFIX)
     path.write_bytes(whole[:-10])
 
-    found = files.cut_tail(path)
+    found = files.cut_tail(path, tmp_path / "torn" / "cut.tail")
 
     assert path.read_bytes() == segment(first)
-    assert path.with_suffix(files.TAIL_SUFFIX).read_bytes() == whole[found.valid_end : -10]
+    assert (tmp_path / "torn" / "cut.tail").read_bytes() == whole[found.valid_end : -10]
 
 
 def test_one_block_reads_alone_and_damage_is_refused(tmp_path: Path) -> None:
