@@ -36,6 +36,8 @@ class DemoModel:
 
     model: GovernedModel
     reference: ReferenceStatistics
+    metrics: Mapping[str, float]
+    """Holdout metrics of training."""
     artifact: bytes
     schema: TableSchema
     """The data's schema; scored rows are checked against it without the target."""
@@ -63,6 +65,7 @@ def demo_model(seed: int = SEED) -> DemoModel:
     return DemoModel(
         model=load_model(trained.artifact),
         reference=ReferenceStatistics.from_json(trained.reference),
+        metrics=dict(trained.metrics),
         artifact=trained.artifact,
         schema=german.table_schema(),
     )

@@ -238,8 +238,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.scoring", description=__doc__)
     parser.formatter_class = HelpFormatter
-    parser.add_argument("--single", type=int, default=1000, help="rows one at a time per round")
-    parser.add_argument("--rows", type=int, default=100_000, help="rows in batches per round")
+    parser.add_argument("--single", type=int, default=500, help="rows one at a time per round")
+    parser.add_argument("--rows", type=int, default=50_000, help="rows in batches per round")
     parser.add_argument("--batch", type=int, default=1000, help="rows per batch")
     parser.add_argument("--seal-every", type=int, default=10_000, help="records per segment")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per figure")

@@ -1,0 +1,68 @@
+"""The ML benchmarks run end to end at a tiny size (``--quick``) and print issue 9's four figures.
+
+A smoke test only: it checks that each benchmark runs its real code paths (which assert their
+own correctness on the way: identical scores, identical LIME weights, PSI and fairness equal to
+direct and fairlearn computations) and prints each figure with a verdict per target. It never
+judges a ratio: timings at this size mean nothing, and timings are not tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import pytest
+
+from bench import explaining, monitoring, scoring
+
+FIGURE = re.compile(r"^figure (\d)  \S", re.MULTILINE)
+VERDICT = re.compile(r"^  (PASS|FAIL)  \S", re.MULTILINE)
+EVIDENTLY = importlib.util.find_spec("evidently") is not None
+
+
+def test_the_scoring_benchmark_prints_figures_one_and_two(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = scoring.main(["--quick"])
+
+    printed = capsys.readouterr().out
+    assert status in (0, 1), printed
+    assert FIGURE.findall(printed) == ["1", "2"]
+    assert len(VERDICT.findall(printed)) == 3
+    assert "scores identical for every row" in printed
+
+
+def test_the_explaining_benchmark_prints_figure_three(capsys: pytest.CaptureFixture[str]) -> None:
+    status = explaining.main(["--quick"])
+
+    printed = capsys.readouterr().out
+    assert status in (0, 1), printed
+    assert FIGURE.findall(printed) == ["3"]
+    assert len(VERDICT.findall(printed)) == 1
+    assert "weights identical on every row" in printed
+
+
+def test_the_monitoring_benchmark_prints_figure_four(capsys: pytest.CaptureFixture[str]) -> None:
+    # Evidently is a bench-only dependency (`make bench` installs it, `make test` does not):
+    # without it the benchmark runs and checks our side only, and says so.
+    status = monitoring.main(["--quick", *([] if EVIDENTLY else ["--without-evidently"])])
+
+    printed = capsys.readouterr().out
+    assert status in (0, 1), printed
+    assert FIGURE.findall(printed) == ["4"]
+    assert "equal to fairlearn's functions" in printed
+    if EVIDENTLY:
+        assert len(VERDICT.findall(printed)) == 2
+    else:
+        assert "not run: Evidently is not installed" in printed
+
+
+def test_the_monitoring_benchmark_refuses_to_run_without_its_baseline_unless_asked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+
+    status = monitoring.main(["--quick"])
+
+    assert status == 2
+    assert "make bench-monitoring" in capsys.readouterr().out
