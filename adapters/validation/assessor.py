@@ -16,6 +16,7 @@ import pandas as pd
 
 from adapters.artifacts.model_files import load_model
 from adapters.explaining.lime_explainer import LimeExplainer, ModelExplainer
+from adapters.models.governed import GovernedModel
 from adapters.training.spec import check_training_spec
 from adapters.training.trainer import read_training_frame, split
 from adapters.validation.fairness import GroupCounts
@@ -54,18 +55,14 @@ class HoldoutAssessor:
         checked = check_training_spec(spec)
         model = load_model(artifact)
         holdout = _holdout(data, checked, protected_attributes)
-        frame = model.typed(holdout)
-        labels = model.labels(holdout)
-        scores = model.score(frame)
-        decisions = model.decide(frame, scores)
+        labels, scores, decisions = _outcomes(model, holdout)
         quality = quality_metrics(labels, scores, decisions)
         counts = {
-            attribute: GroupCounts.from_arrays(labels, decisions, holdout[attribute])
-            for attribute in protected_attributes
+            a: GroupCounts.from_arrays(labels, decisions, holdout[a]) for a in protected_attributes
         }
         fairness = {attribute: c.metrics() for attribute, c in counts.items()}
         lime = self.explainer.for_model(model)
-        explained = self._explain(lime, frame, seed=seed)
+        explained = self._explain(lime, model.typed(holdout), seed=seed)
         fidelities = [float(row["fidelity"]) for row in explained]  # type: ignore[arg-type]
         explainability = {
             "fidelity_mean": float(np.mean(fidelities)),
@@ -78,13 +75,9 @@ class HoldoutAssessor:
             "seed": seed,
             "quality": quality,
             "fairness": {
-                a: {"metrics": fairness[a], "counts": counts[a].to_json()} for a in counts
+                a: {"metrics": fairness[a], "counts": c.to_json()} for a, c in counts.items()
             },
-            "explainability": {
-                **explainability,
-                "parameters": lime.parameters,
-                "rows": explained,
-            },
+            "explainability": {**explainability, "parameters": lime.parameters, "rows": explained},
         }
         return Assessment(
             quality=quality,
@@ -126,3 +119,14 @@ def _holdout(
             f"its columns are {list(frame.columns)}"
         )
     return split(frame, spec)[1]
+
+
+def _outcomes(model: GovernedModel, holdout: pd.DataFrame) -> tuple[Any, Any, Any]:
+    """Labels, scores and decisions of the holdout rows."""
+    frame = model.typed(holdout)
+    scores = model.score(frame)
+    try:
+        decisions = model.decide(frame, scores)
+    except ValueError as exc:
+        raise InvalidArgumentError(f"the model cannot decide the holdout rows: {exc}") from exc
+    return model.labels(holdout), scores, decisions

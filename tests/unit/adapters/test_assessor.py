@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from typing import Any
@@ -116,19 +115,24 @@ def test_data_in_several_items_is_assessed_as_one() -> None:
     assert split.report == assessed().report
 
 
-def test_a_model_with_thresholds_per_group_is_judged_by_its_own_decisions() -> None:
-    c = credit()
-    model = copy.copy(c.model)
-    biased = GovernedModel(
+def with_thresholds(thresholds: dict[str, float]) -> GovernedModel:
+    """The credit model deciding by a threshold per sex."""
+    model = credit().model
+    return GovernedModel(
         pipeline=model.pipeline,
         numeric=model.numeric,
         categorical=model.categorical,
         target=model.target,
         positive_label=model.positive_label,
         group_attribute="sex",
-        group_thresholds={"female": 0.0, "male": 1.01},
+        group_thresholds=thresholds,
         stats=model.stats,
     )
+
+
+def test_a_model_with_thresholds_per_group_is_judged_by_its_own_decisions() -> None:
+    c = credit()
+    biased = with_thresholds({"female": 0.0, "male": 1.01})
 
     fairness = (
         assessor()
@@ -139,6 +143,14 @@ def test_a_model_with_thresholds_per_group_is_judged_by_its_own_decisions() -> N
     assert fairness["selection_rate.female"] == 1.0
     assert fairness["selection_rate.male"] == 0.0
     assert fairness["disparate_impact"] == 0.0
+
+
+def test_a_model_without_a_threshold_for_a_holdout_group_is_refused_naming_it() -> None:
+    c = credit()
+    artifact = dump_model(with_thresholds({"female": 0.5}))
+
+    with pytest.raises(InvalidArgumentError, match=r"cannot decide.*\['male'\]"):
+        assessor().assess(artifact, [c.data], c.spec, protected_attributes=["sex"], seed=1)
 
 
 def test_a_protected_attribute_that_is_not_a_column_is_refused_naming_it() -> None:
