@@ -29,6 +29,7 @@ import json
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -96,6 +97,8 @@ class PredictionLog:
         self._pending: dict[int, SealedSegment] = {}
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock_descriptor = _lock_folder(directory)
+        # A log dropped without close() must not keep its folder locked for the process's life.
+        self._release = weakref.finalize(self, os.close, self._lock_descriptor)
         self._next_sequence = 1
         self.recovery = RecoveryReport()
         self.recover()
@@ -174,7 +177,7 @@ class PredictionLog:
                 self._open.writer.close()
                 self._open = None
             if self._lock_descriptor >= 0:
-                os.close(self._lock_descriptor)
+                self._release()
                 self._lock_descriptor = -1
 
     def __enter__(self) -> PredictionLog:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import weakref
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -241,6 +242,7 @@ class SegmentWriter:
         flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT | os.O_EXCL if create else 0)
         self.path = path
         self._descriptor = os.open(path, flags, FILE_MODE)
+        self._release = weakref.finalize(self, os.close, self._descriptor)
         if create:
             self.append(MAGIC)
             self.sync()
@@ -260,7 +262,7 @@ class SegmentWriter:
         """Sync and close the file."""
         if self._descriptor >= 0:
             self.sync()
-            os.close(self._descriptor)
+            self._release()
             self._descriptor = -1
 
 

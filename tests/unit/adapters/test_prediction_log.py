@@ -6,6 +6,7 @@ flushed or sealed on the way out, then reopen the folder as a restart would.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -328,6 +329,17 @@ def test_a_second_log_on_the_same_folder_is_refused(tmp_path: Path) -> None:
         open_log(tmp_path)
     first.close()
     open_log(tmp_path).close()
+
+
+def test_a_log_dropped_without_closing_releases_its_folder(tmp_path: Path) -> None:
+    log = open_log(tmp_path)
+    log.append(predictions(2))
+    del log
+    gc.collect()
+
+    reopened = open_log(tmp_path)
+
+    assert [segment.record_count for segment in reopened.recovery.sealed] == [2]
 
 
 def test_a_failing_summariser_leaves_the_records_logged_and_the_segment_open(
