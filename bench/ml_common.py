@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, TypeVar
 
+import pandas as pd
+
 from adapters.artifacts.model_files import load_model
 from adapters.credit import german
 from adapters.credit.generator import Shift, derived_sample
@@ -24,7 +26,7 @@ from adapters.credit.generator import rows as typed_rows
 from adapters.models.governed import GovernedModel
 from adapters.monitoring.reference import ReferenceStatistics
 from adapters.tables.schema import TableSchema
-from adapters.training.trainer import SklearnTrainer
+from adapters.training.trainer import SklearnTrainer, read_training_frame, split
 
 SEED = 42
 T = TypeVar("T")
@@ -38,6 +40,8 @@ class DemoModel:
     reference: ReferenceStatistics
     metrics: Mapping[str, float]
     """Holdout metrics of training."""
+    train: pd.DataFrame
+    """The train split: the rows the reference statistics were built on."""
     artifact: bytes
     schema: TableSchema
     """The data's schema; scored rows are checked against it without the target."""
@@ -61,11 +65,14 @@ def training_spec(seed: int = SEED) -> dict[str, Any]:
 
 def demo_model(seed: int = SEED) -> DemoModel:
     """Train the demo's model with the project's trainer and load it back from its model file."""
-    trained = SklearnTrainer().train([german.german_credit_csv()], training_spec(seed))
+    spec, data = training_spec(seed), [german.german_credit_csv()]
+    trained = SklearnTrainer().train(data, spec)
+    train, _ = split(read_training_frame(data, spec), spec)
     return DemoModel(
         model=load_model(trained.artifact),
         reference=ReferenceStatistics.from_json(trained.reference),
         metrics=dict(trained.metrics),
+        train=train,
         artifact=trained.artifact,
         schema=german.table_schema(),
     )

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -46,7 +45,6 @@ from adapters.monitoring.window import DriftSettings, window_metrics
 from adapters.prediction_log.ids import new_id
 from adapters.prediction_log.records import format_time
 from adapters.scoring.compiled import CompiledModel
-from adapters.training.trainer import read_training_frame, split
 from bench.ml_common import (
     SEED,
     Check,
@@ -56,15 +54,13 @@ from bench.ml_common import (
     demo_model,
     print_report,
     timed,
-    training_spec,
 )
+from bench.monitoring_checks import TOLERANCE, check_fairness, check_kpis, check_psi
 
 TARGET_SPEEDUP = 20.0
 P_VALUE = 0.05
 PSI_DRIFT = 0.2
 PSI_EPSILON = 1e-4
-TOLERANCE = 1e-12
-"""Largest difference allowed between ours and a direct computation (summation order)."""
 
 Record = dict[str, Any]
 
@@ -175,10 +171,7 @@ def evidently(demo: DemoModel, window: Window) -> tuple[float, dict[str, float]]
         from evidently import DataDefinition, Dataset, Report
         from evidently.presets import DataDriftPreset
     model = demo.model
-    train, _ = split(
-        read_training_frame([german.german_credit_csv()], training_spec()), training_spec()
-    )
-    reference = demo.model.typed(train)[model.features]
+    reference = model.typed(demo.train)[model.features]
     current = window.frame[model.features]
     definition = DataDefinition(
         numerical_columns=model.numeric, categorical_columns=model.categorical
@@ -203,100 +196,22 @@ def evidently(demo: DemoModel, window: Window) -> tuple[float, dict[str, float]]
     return elapsed, p_values
 
 
-def check_psi(demo: DemoModel, window: Window, metrics: Mapping[str, float]) -> int:
-    """Every ``psi.<feature>`` equals a direct numpy computation from the raw rows; how many."""
-    train, _ = split(
-        read_training_frame([german.german_credit_csv()], training_spec()), training_spec()
+def check(demo: DemoModel, window: Window, result: Ours, fairlearn_rows: int) -> tuple[int, int]:
+    """Check the window's metrics against direct and fairlearn computations (``AssertionError``
+    on a difference); the number of PSI checked and of rows fairlearn saw."""
+    frame, metrics = window.frame, result.metrics
+    psi_checked = check_psi(demo.reference, demo.train, frame, metrics, epsilon=PSI_EPSILON)
+    good = (frame[german.TARGET] == german.POSITIVE_LABEL).to_numpy()
+    check_kpis(window.decisions, good, metrics, german.COST_MATRIX)
+    segments = max(1, fairlearn_rows // len(window.segments[0][0]))
+    rows = sum(len(records) for records, _ in window.segments[:segments])
+    check_fairness(
+        _metrics(demo, result.predictions[:segments], result.feedback[:segments]),
+        good[:rows].astype(np.int64),
+        window.decisions[:rows],
+        {a: frame[a].to_numpy()[:rows] for a in german.PROTECTED_ATTRIBUTES},
     )
-    checked = 0
-    for feature in demo.model.features:
-        name = f"psi.{feature}"
-        if name not in metrics:
-            continue
-        if feature in demo.reference.numeric:
-            edges = np.asarray(demo.reference.numeric[feature].psi_edges)
-            expected = _bin_counts(edges, train[feature].to_numpy(np.float64))
-            actual = _bin_counts(edges, window.frame[feature].to_numpy(np.float64))
-        else:
-            categories = list(demo.reference.categorical[feature].categories)
-            expected = _category_counts(categories, train[feature])
-            actual = _category_counts(categories, window.frame[feature])
-        direct = _psi(expected, actual)
-        if abs(metrics[name] - direct) > TOLERANCE:
-            raise AssertionError(f"{name} is {metrics[name]!r}; computed directly: {direct!r}")
-        checked += 1
-    if not checked:
-        raise AssertionError("the window's metrics hold no PSI")
-    return checked
-
-
-def _bin_counts(edges: np.ndarray[Any, Any], values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Counts per bin ``(edges[i-1], edges[i]]``, one more bin than edges."""
-    return np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1)
-
-
-def _category_counts(categories: Sequence[str], values: pd.Series[Any]) -> np.ndarray[Any, Any]:
-    """Counts per category, then of every other value."""
-    counts = values.astype(str).value_counts()
-    known = [int(counts.get(category, 0)) for category in categories]
-    return np.asarray([*known, int(counts.sum()) - sum(known)])
-
-
-def _psi(expected: np.ndarray[Any, Any], actual: np.ndarray[Any, Any]) -> float:
-    """sum((a - e) * ln(a / e)) over the bins' shares, each floored at PSI_EPSILON."""
-    e = np.maximum(expected / expected.sum(), PSI_EPSILON)
-    a = np.maximum(actual / actual.sum(), PSI_EPSILON)
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
-def check_kpis(window: Window, metrics: Mapping[str, float]) -> None:
-    """Approval rate and expected cost equal direct computations from the rows."""
-    approved = window.decisions == 1
-    good = (window.frame[german.TARGET] == german.POSITIVE_LABEL).to_numpy()
-    costs = german.COST_MATRIX
-    direct = {
-        "approval_rate": float(approved.mean()),
-        "expected_cost": float(
-            (
-                costs["bad_accepted"] * np.sum(approved & ~good)
-                + costs["good_refused"] * np.sum(~approved & good)
-            )
-            / len(approved)
-        ),
-    }
-    for name, value in direct.items():
-        if not math.isclose(metrics[name], value, rel_tol=0, abs_tol=TOLERANCE):
-            raise AssertionError(f"{name} is {metrics[name]!r}; computed directly: {value!r}")
-
-
-def check_fairness(demo: DemoModel, window: Window, result: Ours, rows: int) -> int:
-    """Fairness of the first segments holding ``rows`` rows equals fairlearn's on those rows;
-    the number of rows compared."""
-    from fairlearn.metrics import (
-        demographic_parity_difference,
-        demographic_parity_ratio,
-        equalized_odds_difference,
-    )
-
-    segments = max(1, rows // len(window.segments[0][0]))
-    metrics = _metrics(demo, result.predictions[:segments], result.feedback[:segments])
-    count = sum(len(records) for records, _ in window.segments[:segments])
-    part = window.frame.iloc[:count]
-    y_true = (part[german.TARGET] == german.POSITIVE_LABEL).to_numpy(np.int64)
-    y_pred = window.decisions[:count]
-    functions = {
-        "demographic_parity_difference": demographic_parity_difference,
-        "disparate_impact": demographic_parity_ratio,
-        "equalized_odds_difference": equalized_odds_difference,
-    }
-    for attribute in german.PROTECTED_ATTRIBUTES:
-        groups = part[attribute].to_numpy()
-        for name, function in functions.items():
-            theirs = float(function(y_true, y_pred, sensitive_features=groups))
-            mine = metrics[f"{name}.{attribute}"]
-            if abs(mine - theirs) > TOLERANCE:
-                raise AssertionError(f"{name}.{attribute} is {mine!r}; fairlearn's: {theirs!r}")
-    return count
+    return psi_checked, rows
 
 
 def figure(result: Ours, baseline: tuple[float, dict[str, float]] | None, rows: int) -> Figure:
@@ -372,9 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     window = build_window(demo, options)
     result = ours(demo, window)
     baseline = None if options.without_evidently else evidently(demo, window)
-    psi_checked = check_psi(demo, window, result.metrics)
-    check_kpis(window, result.metrics)
-    fairlearn_rows = check_fairness(demo, window, result, options.fairlearn_rows)
+    psi_checked, fairlearn_rows = check(demo, window, result, options.fairlearn_rows)
     report = figure(result, baseline, options.rows)
     report.notes.extend(
         [
