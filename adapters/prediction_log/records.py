@@ -112,23 +112,43 @@ def encode_record(record: Mapping[str, object]) -> bytes:
 def _prediction_text(record: Mapping[str, object]) -> str:
     _check_fields(record, _PREDICTION_FIELDS, "a prediction record")
     output = record["output"]
-    if not isinstance(output, Mapping):
+    if type(output) is not dict and not isinstance(output, Mapping):
         raise InvalidArgumentError("field 'output' must be an object with 'score' and 'decision'")
     _check_fields(output, _OUTPUT_FIELDS, "field 'output'")
     decision = output["decision"]
     if type(decision) is not int:
         raise InvalidArgumentError(f"field 'output.decision' is {decision!r}; expected an integer")
+    source = (record["artifact_digest"], record["environment"], record["model_version"])
+    try:
+        texts = _sources.get(source)
+    except TypeError:  # an unhashable value: _source_texts names the field
+        texts = None
+    head, model_version = texts or _source_texts(source)
     return (
-        f'{{"artifact_digest":{_text(record, "artifact_digest")}'
-        f',"environment":{_text(record, "environment")}'
-        f',"id":"{_id(record, "id")}"'
+        f'{head},"id":"{_id(record, "id")}"'
         f',"inputs":{{{_inputs(record["inputs"])}}}'
-        f',"kind":"prediction"'
-        f',"model_version":{_text(record, "model_version")}'
+        f',"kind":"prediction","model_version":{model_version}'
         f',"output":{{"decision":{_integer(decision, "output.decision")}'
         f',"score":{_number(output["score"], "output.score")}}}'
         f',"time":"{_time(record)}"}}'
     )
+
+
+_sources: dict[tuple[object, ...], tuple[str, str]] = {}
+"""Written fields that stay the same for every prediction of one deployed version."""
+
+
+def _source_texts(source: tuple[object, ...]) -> tuple[str, str]:
+    fields = dict(zip(("artifact_digest", "environment", "model_version"), source, strict=True))
+    texts = (
+        f'{{"artifact_digest":{_text(fields, "artifact_digest")}'
+        f',"environment":{_text(fields, "environment")}',
+        _text(fields, "model_version"),
+    )
+    if len(_sources) >= _CACHE_LIMIT:
+        _sources.clear()
+    _sources[source] = texts
+    return texts
 
 
 def _feedback_text(record: Mapping[str, object]) -> str:

@@ -146,6 +146,7 @@ def test_a_column_whose_type_changes_between_records_is_written_right_each_time(
         ({"id": "42"}, "field 'id' is '42'; expected a UUIDv7"),
         ({"time": "2026-11-30T12:00:00Z"}, "field 'time' .* RFC 3339 UTC with milliseconds"),
         ({"model_version": 2}, "field 'model_version' is 2; expected a string"),
+        ({"environment": ["prod"]}, r"field 'environment' is \['prod'\]; expected a string"),
     ],
 )
 def test_bad_records_are_refused_naming_the_field(changes: dict[str, Any], message: str) -> None:
