@@ -11,6 +11,7 @@ same applicants.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,8 +64,10 @@ def training_spec(seed: int = SEED) -> dict[str, Any]:
     }
 
 
+@functools.cache
 def demo_model(seed: int = SEED) -> DemoModel:
-    """Train the demo's model with the project's trainer and load it back from its model file."""
+    """Train the demo's model with the project's trainer and load it back from its model file
+    (once per process and seed: callers only read it)."""
     spec, data = training_spec(seed), [german.german_credit_csv()]
     trained = SklearnTrainer().train(data, spec)
     train, _ = split(read_training_frame(data, spec), spec)

@@ -246,8 +246,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     options = parser.parse_args(argv)
     if options.quick:
-        options.single, options.rows, options.batch, options.rounds = 50, 2000, 500, 2
-        options.seal_every = 1000
+        options.single, options.rows, options.batch, options.rounds = 20, 1000, 250, 2
+        options.seal_every = 500
     if min(options.single, options.rows, options.batch, options.seal_every, options.rounds) < 1:
         parser.error("sizes and --rounds must be positive")
     return options
