@@ -266,6 +266,8 @@ def _texts(
     columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]], name: str, size: int
 ) -> list[Any]:
     values = _column(columns, name, size)
+    if isinstance(values, list):
+        return values
     return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
