@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.prediction_log.ids import id_bytes
-from domain.errors import ArtifactError
+from domain.errors import ArtifactError, InvalidArgumentError
 from ledger.encoding.canonical import canonical_json
 
 __all__ = [
@@ -64,6 +64,8 @@ _LENGTH = struct.Struct(">I")
 _COMPRESSION_LEVEL = 1
 """zlib's fastest level: records of one model repeat their names, so it already packs ~5:1."""
 FILE_MODE = 0o600
+MAX_BLOCK_BYTES = 256 * 1024 * 1024
+"""The most uncompressed bytes a block may hold, so reading one never inflates without bound."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ def file_name(sequence: int, suffix: str) -> str:
 def sequence_of(path: Path) -> int | None:
     """The sequence a segment file name carries, or None for any other name."""
     stem = path.name.split(".", 1)[0]
-    return int(stem) if len(stem) == 8 and stem.isdigit() else None
+    return int(stem) if len(stem) == 8 and stem.isascii() and stem.isdigit() else None
 
 
 def encode_batch(records: Sequence[bytes], ids: Sequence[str], *, block_records: int) -> bytes:
@@ -94,6 +96,11 @@ def encode_batch(records: Sequence[bytes], ids: Sequence[str], *, block_records:
         chunk = records[start : start + block_records]
         chunk_ids = ids[start : start + block_records]
         raw = b"".join([_LENGTH.pack(len(record)) + record for record in chunk])
+        if len(raw) > MAX_BLOCK_BYTES:
+            raise InvalidArgumentError(
+                f"a block of {len(chunk)} records takes {len(raw)} bytes, more than "
+                f"{MAX_BLOCK_BYTES}: log fewer records per block"
+            )
         payload = zlib.compress(raw, _COMPRESSION_LEVEL)
         flags = BATCH_END if start + block_records >= len(records) else 0
         header = _HEADER.pack(
@@ -176,8 +183,14 @@ def block_records(data: bytes, offset: int) -> list[bytes]:
     count, raw_length, length = _HEADER.unpack_from(data, offset)[:3]
     start = offset + HEADER_SIZE
     records: list[bytes] = []
+    if raw_length > MAX_BLOCK_BYTES:
+        raise ArtifactError(f"the block at offset {offset} declares {raw_length} bytes, too many")
     try:
-        raw = zlib.decompress(data[start : start + length])
+        # Bounded: a crafted block (its CRC recomputed) must not inflate without limit.
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(data[start : start + length], raw_length + 1)
+        if not inflater.eof or inflater.unconsumed_tail:
+            raise zlib.error("the stream is longer than declared or incomplete")
         position = 0
         while position < len(raw):
             (size,) = _LENGTH.unpack_from(raw, position)

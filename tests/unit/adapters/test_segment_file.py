@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,20 @@ def test_a_changed_payload_byte_fails_the_checksum() -> None:
     assert found.problem is not None
     assert "fails its CRC-32" in found.problem
     assert found.valid_end < len(data)
+
+
+def test_a_crafted_block_that_inflates_past_its_declared_size_is_refused() -> None:
+    payload = zlib.compress(b"\x00\x00\x00\x01x" * 100_000)
+    low = high = bytes(16)
+    header = struct.pack(">IIIB16s16s", 1, 5, len(payload), 1, low, high)
+    crc = struct.pack(">I", zlib.crc32(payload, zlib.crc32(header)))
+    data = files.MAGIC + header + crc + payload
+
+    found = files.scan(data)
+
+    assert found.problem is None  # the checksum holds: it is no defence against a forger
+    with pytest.raises(ArtifactError, match="longer than declared"):
+        list(files.iter_records(data, found.blocks))
 
 
 def test_a_file_without_the_magic_is_reported() -> None:
