@@ -107,27 +107,28 @@ class PredictionLog:
         """Log ``records`` as one all-or-nothing batch; return their ids once written.
 
         Bad records are refused before anything is written (InvalidArgumentError naming the
-        record's position and field). Sealing that follows may raise PortError: the batch is
-        logged all the same and the segment stays open for the next seal.
+        record's position and field). A segment that is due is sealed before the batch is
+        written (by age) or after (by count); if sealing fails, the batch is written all the
+        same and PortError says so: the segment is sealed by a later seal, or by ``recover()``.
         """
         encoded = self._encode(records)
         ids = [str(record["id"]) for record in records]
         if len(set(ids)) != len(ids):
             raise InvalidArgumentError("the batch holds the same record id twice")
         with self._mutex:
-            if self._lock_descriptor < 0:
-                raise InvalidStateError("the prediction log is closed")
+            self._check_open()
             if not ids:
                 return ids
-            if self._open is not None and self._is_due(self._open):
-                self._seal_with_port_error()
+            failure = self._try_seal() if self._open and self._is_due(self._open) else None
             segment = self._open or self._start_segment()
             segment.writer.append(
                 files.encode_batch(encoded, ids, block_records=self._block_records)
             )
             self._note(segment, records, ids)
-            if segment.count >= self._seal_every:
-                self._seal_with_port_error()
+            if failure is None and segment.count >= self._seal_every:
+                failure = self._try_seal()
+        if failure is not None:
+            raise PortError(f"the records are logged, but sealing failed: {failure}") from failure
         return ids
 
     def recover(self) -> RecoveryReport:
@@ -137,6 +138,7 @@ class PredictionLog:
         harmless and leaves this log's own open segment alone.
         """
         with self._mutex:
+            self._check_open()
             self.recovery = self._recover()
             return self.recovery
 
@@ -220,11 +222,17 @@ class PredictionLog:
         if self._summariser is not None:
             segment.records.extend(records)
 
-    def _seal_with_port_error(self) -> None:
+    def _try_seal(self) -> Exception | None:
+        """Seal the open segment; the exception instead of raising it, so the batch is logged."""
         try:
             self._seal_open()
-        except Exception as exc:
-            raise PortError(f"the records are logged, but sealing failed: {exc}") from exc
+        except Exception as exc:  # any failure, the summariser's included: reported after
+            return exc
+        return None
+
+    def _check_open(self) -> None:
+        if self._lock_descriptor < 0:
+            raise InvalidStateError("the prediction log is closed")
 
     def _seal_open(self) -> SealedSegment | None:
         segment = self._open

@@ -362,6 +362,27 @@ def test_a_failing_summariser_leaves_the_records_logged_and_the_segment_open(
     assert (sealed.record_count, sealed.summary) == (3, {"count": 3})
 
 
+def test_a_failing_seal_by_age_still_logs_the_batch(tmp_path: Path) -> None:
+    clock, failures = Clock(), [RuntimeError("summary store is down")]
+
+    def summarise(records: Sequence[Mapping[str, object]]) -> Mapping[str, object]:
+        if failures:
+            raise failures.pop()
+        return {"count": len(records)}
+
+    log = open_log(tmp_path, seal_after=timedelta(seconds=5), clock=clock, summariser=summarise)
+    records = predictions(3)
+    log.append(records[:2])
+    clock.now += timedelta(seconds=6)
+    with pytest.raises(PortError, match="records are logged, but sealing failed: summary store"):
+        log.append(records[2:])
+
+    assert find_record(tmp_path, records[2]["id"]).index_in_segment == 2
+    sealed = log.seal()
+    assert sealed is not None
+    assert (sealed.record_count, sealed.summary) == (3, {"count": 3})
+
+
 def test_marking_an_unknown_segment_and_appending_to_a_closed_log_are_refused(
     tmp_path: Path,
 ) -> None:
