@@ -137,9 +137,6 @@ class PredictionSummary:
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidArgumentError(f"a prediction summary is malformed: {exc!r}") from exc
 
-    def __len__(self) -> int:
-        return self.count
-
 
 def summarise_predictions(reference: ReferenceStatistics) -> Summariser:
     """The function the prediction log calls at sealing: prediction records -> their
