@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -329,6 +330,31 @@ def test_a_second_log_on_the_same_folder_is_refused(tmp_path: Path) -> None:
         open_log(tmp_path)
     first.close()
     open_log(tmp_path).close()
+
+
+def test_concurrent_appends_and_lookups_lose_and_mix_up_nothing(tmp_path: Path) -> None:
+    log = open_log(tmp_path, seal_every=40)
+    batches = [predictions(7, first=100 * n) for n in range(24)]
+    acknowledged: list[str] = []
+    misses: list[str] = []
+
+    def write(part: list[list[dict[str, Any]]]) -> None:
+        for batch in part:
+            acknowledged.extend(log.append(batch))
+            for prediction_id in acknowledged[-7:]:
+                if find_record(tmp_path, prediction_id).record["id"] != prediction_id:
+                    misses.append(prediction_id)
+
+    threads = [threading.Thread(target=write, args=(batches[n::3],)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.seal()
+
+    assert misses == []
+    assert sum(segment.record_count for segment in log.unrecorded()) == 24 * 7
+    assert sorted(acknowledged) == sorted(r["id"] for batch in batches for r in batch)
 
 
 def test_a_log_dropped_without_closing_releases_its_folder(tmp_path: Path) -> None:
