@@ -58,6 +58,7 @@ class _OpenSegment:
     start: str = ""
     end: str = ""
     records: list[Mapping[str, object]] = field(default_factory=list)
+    leaves: list[bytes] = field(default_factory=list)
 
 
 class PredictionLog:
@@ -125,6 +126,7 @@ class PredictionLog:
                 files.encode_batch(encoded, ids, block_records=self._block_records)
             )
             self._note(segment, records, ids)
+            segment.leaves += map(leaf_hash, encoded)
             if failure is None and segment.count >= self._seal_every:
                 failure = self._try_seal()
         if failure is not None:
@@ -246,9 +248,9 @@ class PredictionLog:
         found = files.scan(data)
         if found.problem or found.valid_end != len(data):
             raise ArtifactError(f"open segment {path} changed under the log: {found.problem}")
-        leaves = [leaf_hash(record) for record in files.iter_records(data, found.blocks)]
-        if len(leaves) != segment.count:
-            raise ArtifactError(f"{path} holds {len(leaves)} records, not {segment.count}")
+        held = sum(block.count for block in found.blocks)
+        if held != segment.count:
+            raise ArtifactError(f"{path} holds {held} records, not {segment.count}")
         facts = {
             "first_id": segment.first_id,
             "last_id": segment.last_id,
@@ -256,7 +258,7 @@ class PredictionLog:
             "end": segment.end,
             "summary": summary,
         }
-        return self._publish(path, data, found.blocks, leaves, facts)
+        return self._publish(path, data, found.blocks, segment.leaves, facts)
 
     def _seal_file(self, path: Path, data: bytes, blocks: Sequence[files.Block]) -> SealedSegment:
         """Seal (or re-index) a segment file from its content alone, as recovery must."""
