@@ -114,6 +114,15 @@ def test_number_formatting_edge_cases(value: float, text: str) -> None:
     assert format_number(value) == text
 
 
+def test_input_columns_are_ordered_by_utf16_code_units_not_code_points() -> None:
+    record = a_prediction(inputs={"\ue000": 1, "\U0001f600": 2, "a": 3})
+
+    encoded = encode_record(record)
+
+    assert encoded == canonical_json(record)
+    assert encoded.index("\U0001f600".encode()) < encoded.index("\ue000".encode())
+
+
 def test_numpy_scalars_are_written_as_the_plain_numbers_they_stand_for() -> None:
     plain = a_prediction(inputs={"age": 35, "rate": 2.5, "purpose": "car"})
     numpy = a_prediction(inputs={"age": np.int64(35), "rate": np.float64(2.5), "purpose": "car"})
