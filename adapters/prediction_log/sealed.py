@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.prediction_log.segment_file import SEALED_SUFFIX, file_name
 from domain.errors import ArtifactError
 
 __all__ = ["RecoveryReport", "SealedSegment"]
@@ -51,9 +52,13 @@ class SealedSegment:
             if not isinstance(summary, Mapping):
                 raise TypeError("summary is not an object")
             texts = {name: str(description[name]) for name in _TEXT_FIELDS}
+            sequence = _whole_number(description["sequence"])
+            name = file_name(sequence, SEALED_SUFFIX)
+            if texts.pop("file") != name:  # never a path the sidecar chose
+                raise TypeError(f"segment {sequence}'s file is not named {name}")
             return cls(
-                sequence=_whole_number(description["sequence"]),
-                path=directory / texts.pop("file"),
+                sequence=sequence,
+                path=directory / name,
                 record_count=_whole_number(description["record_count"]),
                 summary=dict(summary),
                 **texts,

@@ -26,7 +26,7 @@ from adapters.prediction_log.ids import IdGenerator
 from adapters.prediction_log.log import PredictionLog, SealedSegment
 from adapters.prediction_log.lookup import find_record
 from adapters.prediction_log.records import feedback_record, format_time, prediction_record
-from domain.errors import InvalidArgumentError, InvalidStateError, PortError
+from domain.errors import ArtifactError, InvalidArgumentError, InvalidStateError, PortError
 from ledger.encoding.canonical import canonical_json
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -259,6 +259,18 @@ def test_a_crash_between_the_sidecar_and_the_rename_is_sealed_on_restart(
         "00000001.idx",
         "00000001.sealed",
     ]
+
+
+def test_a_sidecar_naming_another_file_is_refused_on_open(tmp_path: Path) -> None:
+    log = open_log(tmp_path)
+    log.append(predictions(2))
+    log.seal()
+    log.close()
+    index = tmp_path / "00000001.idx"
+    index.write_text(index.read_text().replace('"00000001.sealed"', '"../elsewhere.sealed"'))
+
+    with pytest.raises(ArtifactError, match="segment 1's file is not named 00000001.sealed"):
+        open_log(tmp_path)
 
 
 def test_an_open_segment_holding_only_a_torn_batch_is_removed_and_its_sequence_reused(
