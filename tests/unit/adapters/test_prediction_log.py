@@ -269,7 +269,7 @@ def test_a_sidecar_naming_another_file_is_refused_on_open(tmp_path: Path) -> Non
     index = tmp_path / "00000001.idx"
     index.write_text(index.read_text().replace('"00000001.sealed"', '"../elsewhere.sealed"'))
 
-    with pytest.raises(ArtifactError, match="segment 1's file is not named 00000001.sealed"):
+    with pytest.raises(ArtifactError, match=r"segment 1's file is not named 00000001\.sealed"):
         open_log(tmp_path)
 
 
