@@ -212,17 +212,15 @@ class _Layout:
 
 
 class _Writer:
-    """How values of one tuple of exact types are written, by C functions only.
+    """How values of one tuple of exact types are written: strings and integers by C functions.
 
-    ``repr`` writes an int as RFC 8785 does, and a float too unless it is integral, has an
-    exponent or is not finite; ``floats`` and ``integers`` pick those texts out so one
-    substring test each can send a record with such a value (or an integer that may be outside
-    the safe range) the general way.
+    ``repr`` writes an int as RFC 8785 does, if it is within the safe range: ``integers`` picks
+    the integer texts so one length test can send a record with a long one the general way.
+    Floats go through ``format_number``; a non-finite one raises ValueError, likewise.
     """
 
     def __init__(self, types: tuple[type, ...]) -> None:
-        self.converters = tuple(encode_basestring if kind is str else repr for kind in types)
-        self.floats = _picker(tuple(i for i, kind in enumerate(types) if kind is float))
+        self.converters = tuple(_CONVERTERS[kind] for kind in types)
         self.integers = _picker(tuple(i for i, kind in enumerate(types) if kind is int))
 
 
@@ -237,7 +235,6 @@ def _picker(keys: tuple[Any, ...]) -> Callable[[Any], tuple[Any, ...]]:
 
 
 _layouts: dict[tuple[object, ...], _Layout] = {}
-_PLAIN_TYPES = frozenset({str, int, float})
 _LONGEST_SAFE_TEXT = 15
 """Digits (with sign) of integer texts that are surely within +-(2**53 - 1)."""
 
@@ -250,14 +247,14 @@ def _inputs(inputs: object) -> str:
     values = layout.values(inputs)
     types = tuple(map(type, values))
     writer = layout.writers.get(types)
-    if writer is None and _PLAIN_TYPES.issuperset(types):
+    if writer is None and all(kind in _CONVERTERS for kind in types):
         writer = layout.writers[types] = _Writer(types)
     if writer is not None:
-        texts = tuple(map(operator.call, writer.converters, values))
-        floats = " ".join(writer.floats(texts)) + " "
-        if not (".0 " in floats or "e" in floats or "n" in floats) and (
-            max(map(len, writer.integers(texts)), default=0) <= _LONGEST_SAFE_TEXT
-        ):
+        try:
+            texts = tuple(map(operator.call, writer.converters, values))
+        except ValueError:
+            texts = ()
+        if texts and max(map(len, writer.integers(texts)), default=0) <= _LONGEST_SAFE_TEXT:
             return ",".join(map(operator.add, layout.prefixes, texts))
     # The general way writes any number exactly and names the column of a bad value.
     return ",".join(_member(column, inputs[column]) for column in layout.ordered)
@@ -348,3 +345,10 @@ def format_number(value: float) -> str:
         return sign + "0." + "0" * -n + digits
     fraction = "." + digits[1:] if k > 1 else ""
     return f"{sign}{digits[0]}{fraction}e{'+' if n > 1 else '-'}{abs(n - 1)}"
+
+
+_CONVERTERS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring,
+    int: repr,
+    float: format_number,
+}
