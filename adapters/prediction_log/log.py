@@ -194,7 +194,9 @@ class PredictionLog:
         encoded: list[bytes] = []
         for position, record in enumerate(records):
             try:
-                if not isinstance(record, Mapping) or record.get("kind") != self.kind:
+                if type(record) is not dict and not isinstance(record, Mapping):
+                    raise InvalidArgumentError("a record must be an object")
+                if record.get("kind") != self.kind:
                     raise InvalidArgumentError(f"a {self.kind} log takes only {self.kind} records")
                 encoded.append(encode_record(record))
             except InvalidArgumentError as exc:

@@ -240,7 +240,7 @@ _LONGEST_SAFE_TEXT = 15
 
 
 def _inputs(inputs: object) -> str:
-    if not isinstance(inputs, Mapping):
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidArgumentError("field 'inputs' must be an object of column -> value")
     columns = tuple(inputs)
     layout = _layouts.get(columns) or _layout_of(columns)
@@ -312,7 +312,7 @@ def _integer(value: int, field: str) -> str:
 
 
 def _number(value: object, field: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is not float and isinstance(value, int) and not isinstance(value, bool):
         return _integer(value, field)
     if not isinstance(value, float):
         raise InvalidArgumentError(f"field {field!r} is {value!r}; expected a number")

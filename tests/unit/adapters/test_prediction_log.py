@@ -318,6 +318,8 @@ def test_duplicate_ids_and_records_of_another_kind_are_refused(tmp_path: Path) -
         log.append([record, record])
     with pytest.raises(InvalidArgumentError, match="record 0: a prediction log takes only"):
         log.append([feedback])
+    with pytest.raises(InvalidArgumentError, match="record 1: a record must be an object"):
+        log.append([record, ["not", "a", "record"]])  # type: ignore[list-item]
 
 
 def test_feedback_goes_to_its_own_log_the_same_way(tmp_path: Path) -> None:
