@@ -9,10 +9,9 @@ live in ``adapters.monitoring.labelled`` and are re-exported here beside it.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -142,25 +141,31 @@ def summarise_predictions(reference: ReferenceStatistics) -> Summariser:
     """The function the prediction log calls at sealing: prediction records -> their
     ``PredictionSummary`` as a dict. ``InvalidArgumentError`` names the record and column of a
     value it cannot count (a missing column, a non-finite number, a decision not 0 or 1)."""
-    summarise_columns = column_summariser(reference)
-    names = _column_names(reference)
+    counter = _SegmentCounter(reference)
+    names = list(dict.fromkeys([*reference.features, *reference.protected]))
 
     def summarise(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         inputs = [record["inputs"] for record in records]
         outputs = [record["output"] for record in records]
-        columns: dict[str, list[Any]] = {}
-        for name in names:
-            try:
-                columns[name] = [row[name] for row in inputs]
-            except KeyError as exc:
-                index = next(i for i, row in enumerate(inputs) if name not in row)
-                raise InvalidArgumentError(f"record {index}: column {name!r} is missing") from exc
-        return summarise_columns(
-            columns,
-            scores=[output["score"] for output in outputs],
-            decisions=[output["decision"] for output in outputs],
-            times=[record["time"] for record in records],
+        scored, decided = _scores_and_decisions(
+            [output["score"] for output in outputs], [output["decision"] for output in outputs]
         )
+        try:
+            # One pass over the records, each dict read once while it is in cache, then
+            # columns: walking a million dicts once per column is memory-bound.
+            rows = map(itemgetter(*names), inputs) if len(names) > 1 else _single(names, inputs)
+            columns = dict(zip(names, zip(*rows, strict=True), strict=True)) if inputs else {}
+            return counter.summary(
+                lambda name: iter(columns.get(name, ())),
+                scored=scored,
+                decided=decided,
+                times=[record["time"] for record in records],
+            )
+        except KeyError as exc:
+            index = next(i for i, row in enumerate(inputs) if exc.args[0] not in row)
+            raise InvalidArgumentError(
+                f"record {index}: column {exc.args[0]!r} is missing"
+            ) from exc
 
     return summarise
 
@@ -169,12 +174,7 @@ def column_summariser(reference: ReferenceStatistics) -> ColumnSummariser:
     """Like ``summarise_predictions`` from columns (each a list or array of one value per
     record) with the records' scores, decisions and times: the fast path for a log that
     already holds a scored batch as columns."""
-    digest = reference_digest(reference)
-    categorical = [f for f in reference.features if f in reference.categorical]
-    grids = {
-        f: (np.asarray(ref.psi_edges, dtype=np.float64), np.asarray(ref.ks_edges, dtype=np.float64))
-        for f, ref in reference.numeric.items()
-    }
+    counter = _SegmentCounter(reference)
 
     def summarise(
         columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]],
@@ -184,39 +184,137 @@ def column_summariser(reference: ReferenceStatistics) -> ColumnSummariser:
         times: Sequence[str],
     ) -> dict[str, Any]:
         scored, decided = _scores_and_decisions(scores, decisions)
+        return counter.summary(
+            lambda name: iter(_column(columns, name, len(scored))),
+            scored=scored,
+            decided=decided,
+            times=times,
+        )
+
+    return summarise
+
+
+Values = Callable[[str], Iterator[Any]]
+
+
+def _single(names: list[str], inputs: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of the only column (``itemgetter`` of one name answers a value, not a tuple)."""
+    return ((row[names[0]],) for row in inputs)
+
+
+class _Bins(dict[Any, int]):
+    """A categorical feature's value -> reference bin, learnt as values are met (dict lookups
+    at C speed; ``bin_of`` once per distinct value)."""
+
+    def __init__(self, reference: ReferenceStatistics, feature: str) -> None:
+        super().__init__()
+        self.reference, self.feature = reference, feature
+
+    def __missing__(self, value: Any) -> int:
+        found = self.reference.bin_of(self.feature, value)
+        if len(self) < _MAX_REMEMBERED:
+            self[value] = found
+        return found
+
+
+class _Codes(dict[Any, int]):
+    """Each distinct value -> its index, in order of first appearance."""
+
+    def __missing__(self, value: Any) -> int:
+        code = self[value] = len(self)
+        return code
+
+
+_MAX_REMEMBERED = 10_000
+"""Distinct values a categorical feature's bin lookup keeps (unseen ones past it are looked up
+each time), so a stream of new values cannot grow it without bound."""
+
+
+class _SegmentCounter:
+    """Counts one segment against a reference: numbers into grid bins (``searchsorted``),
+    categories into reference bins and protected groups into codes, all via ``np.fromiter``
+    over the values, so no per-value Python bytecode runs."""
+
+    def __init__(self, reference: ReferenceStatistics) -> None:
+        self.digest = reference_digest(reference)
+        self.protected = reference.protected
+        self.bins = {
+            f: _Bins(reference, f) for f in reference.features if f in reference.categorical
+        }
+        self.sizes = {f: len(reference.categorical[f].counts) for f in self.bins}
+        self.grids = {
+            f: (np.asarray(r.psi_edges, dtype=np.float64), np.asarray(r.ks_edges, dtype=np.float64))
+            for f, r in reference.numeric.items()
+        }
+
+    def summary(
+        self,
+        values: Values,
+        *,
+        scored: np.ndarray[Any, np.dtype[np.float64]],
+        decided: np.ndarray[Any, np.dtype[np.int64]],
+        times: Sequence[str],
+    ) -> dict[str, Any]:
+        """The summary of the segment whose column ``name`` is ``values(name)``."""
+        size = len(scored)
         psi, ks = {}, {}
-        for feature, (psi_edges, ks_edges) in grids.items():
-            values = _numbers(columns, feature, len(scored))
-            psi[feature] = _bincount(np.searchsorted(psi_edges, values), len(psi_edges) + 1)
-            ks[feature] = _bincount(np.searchsorted(ks_edges, values), len(ks_edges) + 1)
-        decided_list = decided.tolist()
+        for feature, (psi_edges, ks_edges) in self.grids.items():
+            numbers = _floats(values, feature, size)
+            psi[feature] = _bincount(np.searchsorted(psi_edges, numbers), len(psi_edges) + 1)
+            ks[feature] = _bincount(np.searchsorted(ks_edges, numbers), len(ks_edges) + 1)
+        categories = {
+            f: _bincount(_codes(values, f, size, bins), self.sizes[f])
+            for f, bins in self.bins.items()
+        }
+        groups = {}
+        for attribute in self.protected:
+            index = _Codes()
+            codes = _codes(values, attribute, size, index)
+            table = _bincount(2 * codes + decided, 2 * len(index))
+            groups[attribute] = _by_text(index, table)
         bins = np.minimum((scored * SCORE_BINS).astype(np.int64), SCORE_BINS - 1)
         return PredictionSummary(
-            reference=digest,
-            count=len(scored),
+            reference=self.digest,
+            count=size,
             first=min(times, default=""),
             last=max(times, default=""),
             psi=psi,
             ks=ks,
-            categories={
-                f: _category_counts(reference, f, _texts(columns, f, len(scored)))
-                for f in categorical
-            },
-            groups={
-                a: _group_counts(_texts(columns, a, len(scored)), decided_list)
-                for a in reference.protected
-            },
+            categories=categories,
+            groups=groups,
             decisions=_bincount(decided, 2),
             scores=_bincount(bins, SCORE_BINS),
             score_sum=float(scored.sum()),
         ).to_dict()
 
-    return summarise
+
+def _floats(values: Values, name: str, size: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+    try:
+        numbers = np.fromiter(values(name), dtype=np.float64, count=size)
+    except (TypeError, ValueError):
+        numbers = np.array([_number(v) for v in values(name)], dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if bad.size:
+        raise InvalidArgumentError(f"record {bad[0]}: column {name!r} is not a finite number")
+    return numbers
 
 
-def _column_names(reference: ReferenceStatistics) -> list[str]:
-    names = [*reference.features, *reference.protected]
-    return list(dict.fromkeys(names))
+def _codes(
+    values: Values, name: str, size: int, index: dict[Any, int]
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    try:
+        return np.fromiter(map(index.__getitem__, values(name)), dtype=np.int64, count=size)
+    except TypeError as exc:
+        raise InvalidArgumentError(f"column {name!r} holds a value that is not text") from exc
+
+
+def _by_text(index: Mapping[Any, int], table: Counts) -> dict[str, Counts]:
+    groups: dict[str, list[int]] = {}
+    for value, code in index.items():
+        counts = groups.setdefault(str(value), [0, 0])
+        counts[0] += table[2 * code]
+        counts[1] += table[2 * code + 1]
+    return {group: tuple(groups[group]) for group in sorted(groups)}
 
 
 def _scores_and_decisions(
@@ -238,20 +336,6 @@ def _scores_and_decisions(
     return scored, decided.astype(np.int64)
 
 
-def _numbers(
-    columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]], name: str, size: int
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    values = _column(columns, name, size)
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        array = np.array([_number(v) for v in values], dtype=np.float64)
-    bad = np.flatnonzero(~np.isfinite(array))
-    if bad.size:
-        raise InvalidArgumentError(f"record {bad[0]}: column {name!r} is not a finite number")
-    return array
-
-
 def _number(value: object) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
@@ -259,41 +343,15 @@ def _number(value: object) -> float:
         return float("nan")
 
 
-def _texts(
-    columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]], name: str, size: int
-) -> list[Any]:
-    values = _column(columns, name, size)
-    if isinstance(values, list):
-        return values
-    return values.tolist() if isinstance(values, np.ndarray) else list(values)
-
-
 def _column(
     columns: Mapping[str, Sequence[Any] | np.ndarray[Any, Any]], name: str, size: int
-) -> Sequence[Any] | np.ndarray[Any, Any]:
+) -> Sequence[Any]:
     if name not in columns:
         raise InvalidArgumentError(f"column {name!r} is missing")
     values = columns[name]
     if len(values) != size:
         raise InvalidArgumentError(f"column {name!r} has {len(values)} values for {size} records")
-    return values
-
-
-def _category_counts(reference: ReferenceStatistics, feature: str, values: list[Any]) -> Counts:
-    counts = [0] * len(reference.categorical[feature].counts)
-    for value, n in Counter(values).items():
-        counts[reference.bin_of(feature, value)] += n
-    return tuple(counts)
-
-
-def _group_counts(values: list[Any], decisions: list[int]) -> dict[str, Counts]:
-    approved = Counter(compress(values, decisions))
-    groups: dict[str, list[int]] = {}
-    for group, n in Counter(values).items():
-        counts = groups.setdefault(str(group), [0, 0])
-        counts[0] += n - approved[group]
-        counts[1] += approved[group]
-    return {group: tuple(groups[group]) for group in sorted(groups)}
+    return values.tolist() if isinstance(values, np.ndarray) else values
 
 
 def _bincount(values: np.ndarray[Any, Any], size: int) -> Counts:

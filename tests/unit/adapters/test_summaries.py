@@ -196,3 +196,24 @@ def test_a_malformed_summary_is_refused() -> None:
 
     with pytest.raises(InvalidArgumentError, match="prediction summary is malformed"):
         PredictionSummary.from_dict(summary)
+
+
+def test_a_reference_of_a_single_feature_summarises_its_records() -> None:
+    ref = ReferenceStatistics.from_frame(
+        pd.DataFrame({"x": np.arange(50.0), "risk": ["good"] * 50}),
+        numeric=["x"],
+        categorical=[],
+        protected=[],
+        target="risk",
+        positive_label="good",
+    )
+    rows = [
+        {"time": "t", "inputs": {"x": x}, "output": {"score": 0.5, "decision": 1}}
+        for x in (3.0, 60.0, -1.0)
+    ]
+
+    summary = summarise_predictions(ref)(rows)
+
+    assert summary["psi"]["x"] == [
+        sum(ref.bin_of("x", x) == b for x in (3.0, 60.0, -1.0)) for b in range(10)
+    ]
