@@ -106,8 +106,18 @@ def _parser() -> argparse.ArgumentParser:
         "role in GOVLEDGER_DATABASE_URL only SELECT and INSERT (default: one role does both; "
         "leave the password out of URL and use PGPASSWORD or ~/.pgpass)",
     )
-    demo = add("demo", commands.demo, "record a few signed events, checkpoint, then verify")
+    demo = add(
+        "demo",
+        commands.demo,
+        "run the governed life of the credit-risk model on the German credit data (train, "
+        "validate, mitigate, approve, deploy, score, explain, monitor, retrain), then verify",
+    )
     demo.add_argument("--json", action="store_true", help="print the verify report as JSON")
+    demo.add_argument(
+        "--data-only",
+        action="store_true",
+        help="only record the German credit data set and a new version of it (a few seconds)",
+    )
     verify = add("verify", commands.verify, "verify every signature, chain, leaf and checkpoint")
     verify.add_argument("--json", action="store_true", help="print one JSON document")
     verify.add_argument(

@@ -11,6 +11,7 @@ import json
 import time
 
 from api.composition import log_vkey, open_ledger, published_checkpoint
+from api.demo_data import record_demo_data
 from api.evidence_check import EvidenceReport, check_evidence
 from api.files import read_text
 from api.initialise import initialise
@@ -36,7 +37,10 @@ def init(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def demo(settings: Settings, arguments: argparse.Namespace) -> int:
-    """Run the governed life of ``credit-risk`` on the German data, cut a checkpoint, verify."""
+    """Run the governed life of ``credit-risk`` on the German data (``--data-only``: record the
+    data set only), cut a checkpoint, verify."""
+    if getattr(arguments, "data_only", False):
+        return _demo_data(settings, arguments)
     # Imported here: the ML stack takes a while to import and only this command needs it.
     from adapters.artifacts.file_store import FileArtifactStore
     from api.demo import run_demo
@@ -59,6 +63,22 @@ def demo(settings: Settings, arguments: argparse.Namespace) -> int:
         f"demo done in {time.monotonic() - started:.0f} s: {len(report.lines)} steps, "
         f"{len(report.refusals)} refusal(s) recorded; now verifying"
     )
+    return verify(settings, arguments)
+
+
+def _demo_data(settings: Settings, arguments: argparse.Namespace) -> int:
+    ledger = open_ledger(settings)
+    try:
+        result = record_demo_data(ledger.application, admin=settings.admin)
+        print(
+            f"recorded dataset german-credit ({result.dataset_id}) version {result.version}: "
+            f"{result.rows} rows, {result.digest}"
+        )
+        checkpoint = ledger.checkpointer.cut()
+        if checkpoint is not None:
+            print(f"signed checkpoint of {checkpoint.size} leaves")
+    finally:
+        ledger.close()
     return verify(settings, arguments)
 
 

@@ -147,7 +147,7 @@ def ml_ports(settings: Settings) -> dict[str, Any]:
         "artifacts": FileArtifactStore.in_home(settings.home),
         "trainer": SklearnTrainer(),
         "mitigator": FairlearnMitigator(),
-        "assessor": HoldoutAssessor(explainer=explainer),
+        "assessor": HoldoutAssessor(explainer=explainer, sample=10),
         "explainer": explainer,
         "scorer": CompiledScorer(),
         "inspector": SkopsInspector(),

@@ -30,7 +30,8 @@ from adapters.artifacts.file_store import FileArtifactStore
 from adapters.artifacts.model_files import load_model
 from adapters.models.governed import GovernedModel
 from adapters.monitoring.reference import ReferenceStatistics
-from adapters.monitoring.summaries import summarise_feedback, summarise_predictions
+from adapters.monitoring.labelled import summarise_feedback
+from adapters.monitoring.summaries import summarise_predictions
 from adapters.prediction_log.ids import new_id
 from adapters.prediction_log.log import PredictionLog, SealedSegment
 from adapters.prediction_log.lookup import find_record
@@ -91,7 +92,9 @@ class ScoringService:
             _checked(store, version.artifact_digest, "the version's artifact")
         )
         self.compiled = CompiledModel.compile(self.model)
-        self.schema = _training_schema(application, version.dataset_versions)
+        self.schema = _training_schema(
+            application, version.dataset_versions, str(version.training_spec["target"])
+        )
         self.reference = ReferenceStatistics.from_json(
             _checked(store, version.reference_digest, "the version's reference statistics")
         )
@@ -267,15 +270,18 @@ def _dataset_versions(application: GovernanceApplication, lineage: Sequence[Any]
     return versions
 
 
-def _training_schema(application: GovernanceApplication, lineage: Sequence[Any]) -> TableSchema:
-    """The schema of the first dataset version the model was trained on, without its target."""
+def _training_schema(
+    application: GovernanceApplication, lineage: Sequence[Any], target: str
+) -> TableSchema:
+    """The schema of the first dataset version the model was trained on, ``target`` its
+    target (which scoring rows leave out)."""
     version = _dataset_versions(application, lineage)[0]
     if not version.schema:
         raise NotFoundError(
             "the dataset version the model was trained on records no schema: scoring cannot "
             "validate rows; add a dataset version with its schema and retrain"
         )
-    return TableSchema.from_document(version.schema)
+    return TableSchema.from_document({"columns": version.schema, "target": target})
 
 
 def _protected(application: GovernanceApplication, lineage: Sequence[Any]) -> list[str]:

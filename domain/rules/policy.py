@@ -79,6 +79,7 @@ class MonitoringThresholds:
     expected_cost_max: float = 0.7
     approval_rate_min: float = 0.3
     approval_rate_max: float = 0.95
+    min_group_rows: float = 30.0
     retrain_on_breach: bool = False
 
 
@@ -90,6 +91,7 @@ class ValidationThresholds:
     disparate_impact_min: float = 0.8
     equalized_odds_difference_max: float = 0.2
     fidelity_min: float = 0.5
+    min_group_rows: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,7 @@ THRESHOLD_RANGES: Mapping[str, tuple[float, float]] = {
     "expected_cost_max": (0.0, 5.0),
     "approval_rate_min": (0.0, 1.0),
     "approval_rate_max": (0.0, 1.0),
+    "min_group_rows": (0.0, 1e9),
 }
 """Each monitoring threshold lies in (low, high]; expected cost is per decision, in the units
 of the German credit cost matrix (a bad applicant accepted costs 5)."""

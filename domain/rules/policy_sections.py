@@ -20,8 +20,9 @@ VALIDATION_NAMES = (
     "disparate_impact_min",
     "equalized_odds_difference_max",
     "fidelity_min",
+    "min_group_rows",
 )
-"""The validation thresholds, each in [0, 1]."""
+"""The validation thresholds, each in [0, 1] but ``min_group_rows`` (a number of rows, >= 0)."""
 
 UAT_LIMITS: Mapping[str, Mapping[str, tuple[float, float]]] = {
     "integration": {"max_mismatches": (0, 2**53 - 1)},
@@ -36,6 +37,9 @@ def validation_problems(section: object) -> list[str]:
     for name, value in members(section, "validation", (), problems, VALIDATION_NAMES).items():
         if not _is_number(value):
             problems.append(f"validation.{name}: {value!r} is not a number")
+        elif name == "min_group_rows":
+            if not 0 <= value <= 1e9:
+                problems.append(f"validation.{name}: {value!r} is outside [0, 1e9]")
         elif not 0 <= value <= 1:
             problems.append(f"validation.{name}: {value!r} is outside [0, 1]")
     return problems

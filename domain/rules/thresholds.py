@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from domain.rules.group_sizes import judged_fairness
 from domain.rules.policy import MonitoringThresholds
 
 __all__ = ["QUALITY_METRICS", "WindowJudgement", "breaches", "feature_drifted", "judge_window"]
@@ -76,14 +77,34 @@ def _judge_fairness(
 ) -> None:
     for name, value in sorted(metrics.items()):
         metric, _, attribute = name.partition(".")
-        if metric != "disparate_impact" or value >= t.disparate_impact_min:
+        if metric != "disparate_impact" or "." in attribute:
+            continue
+        of_attribute = _attribute_metrics(metrics, attribute) if attribute else {name: value}
+        impact = judged_fairness(of_attribute, t.min_group_rows).disparate_impact
+        if impact is None or impact >= t.disparate_impact_min:
             continue
         of = f" of {attribute}" if attribute else ""
-        judged.breaches.append(f"disparate impact{of} {value} < {t.disparate_impact_min}")
+        judged.breaches.append(f"disparate impact{of} {impact} < {t.disparate_impact_min}")
         suffix = f".{attribute}" if attribute else ""
         judged.fairness[attribute or OVERALL] = {
             m: metrics[m + suffix] for m in FAIRNESS_METRICS if m + suffix in metrics
         }
+
+
+def _attribute_metrics(metrics: Mapping[str, float], attribute: str) -> dict[str, float]:
+    """One attribute's metrics as ``judged_fairness`` reads them: ``disparate_impact`` and, from
+    ``count.<attribute>.<group>`` and ``selection_rate.<attribute>.<group>``, per group."""
+    picked = {"disparate_impact": metrics[f"disparate_impact.{attribute}"]}
+    for metric in ("count", "selection_rate"):
+        prefix = f"{metric}.{attribute}."
+        picked.update(
+            {
+                f"{metric}.{n.removeprefix(prefix)}": v
+                for n, v in metrics.items()
+                if n.startswith(prefix)
+            }
+        )
+    return picked
 
 
 def _judge_drift(
@@ -97,6 +118,13 @@ def _judge_drift(
     for name, value in sorted(metrics.items()):
         if name.startswith("psi.") and t.psi_warn <= value < t.psi_drift:
             judged.warnings.append(f"PSI of {name.removeprefix('psi.')} {value} >= {t.psi_warn}")
+    for name, value in sorted(metrics.items()):
+        if name.startswith("psi.") and value >= t.psi_drift:
+            feature = name.removeprefix("psi.")
+            judged.breaches.append(f"PSI of {feature} {value} >= {t.psi_drift} (drift)")
+            judged.drifted = True
+            if feature not in judged.drifted_features:
+                judged.drifted_features.append(feature)
     psi = metrics.get("psi")
     if psi is not None and psi >= t.psi_drift:
         judged.breaches.append(f"PSI {psi} >= {t.psi_drift} (drift)")

@@ -3,9 +3,10 @@
 
 Quality: ``auc_roc`` below ``auc_roc_min``. Fairness, per protected attribute:
 ``disparate_impact`` below ``disparate_impact_min`` or ``equalized_odds_difference`` above
-``equalized_odds_difference_max``. Both are high. Explainability: the mean fidelity of the local
-surrogates (``fidelity_mean``) below ``fidelity_min``: medium. A number not reported breaches
-nothing.
+``equalized_odds_difference_max``, judged only on groups with at least ``min_group_rows``
+holdout rows (``domain.rules.group_sizes``). Both are high. Explainability: the mean fidelity
+of the local surrogates (``fidelity_mean``) below ``fidelity_min``: medium. A number not
+reported breaches nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.rules.group_sizes import judged_fairness
 from domain.rules.policy import ValidationThresholds
 from domain.rules.vocabulary import Severity
 
@@ -40,16 +42,18 @@ def validation_breaches(
     if auc is not None and auc < thresholds.auc_roc_min:
         found.append(ValidationBreach(f"AUC-ROC {auc} < {thresholds.auc_roc_min}", Severity.HIGH))
     for attribute, metrics in sorted(fairness.items()):
-        impact = metrics.get("disparate_impact")
+        judged = judged_fairness(metrics, thresholds.min_group_rows)
+        impact = judged.disparate_impact
         if impact is not None and impact < thresholds.disparate_impact_min:
             found.append(
                 ValidationBreach(
-                    f"disparate impact of {attribute} {impact} < {thresholds.disparate_impact_min}",
+                    f"disparate impact of {attribute} {impact} < {thresholds.disparate_impact_min}"
+                    + _left_out(judged.small_groups, thresholds.min_group_rows),
                     Severity.HIGH,
                 )
             )
         odds = metrics.get("equalized_odds_difference")
-        if odds is not None and odds > thresholds.equalized_odds_difference_max:
+        if judged.complete and odds is not None and odds > thresholds.equalized_odds_difference_max:
             found.append(
                 ValidationBreach(
                     f"equalized odds difference of {attribute} {odds} > "
@@ -65,3 +69,9 @@ def validation_breaches(
             )
         )
     return found
+
+
+def _left_out(groups: tuple[str, ...], min_rows: float) -> str:
+    if not groups:
+        return ""
+    return f" (group(s) {', '.join(groups)} under {min_rows:g} rows not judged)"

@@ -87,7 +87,7 @@ class CliContract(ABC):
     def demo_dataset(self, cli: Cli) -> UUID:
         """An initialised ledger holding one demo run: dataset events at versions 1 and 2."""
         cli.ok("init")
-        return recorded_dataset(cli.ok("demo"))
+        return recorded_dataset(cli.ok("demo", "--data-only"))
 
     @abstractmethod
     def raw_sql(
@@ -121,7 +121,7 @@ class CliContract(ABC):
         assert f"is at schema {migrations.head_revision()}" in init.stdout
         assert len(created_keyids(init)) == 2
 
-        demo = cli.ok("demo")
+        demo = cli.ok("demo", "--data-only")
 
         assert recorded_dataset(demo)
         assert _INTACT.match(demo.stdout.splitlines()[-1]), demo
@@ -129,7 +129,7 @@ class CliContract(ABC):
 
     def test_verify_json_prints_one_document_with_leaves_and_keyids(self, cli: Cli) -> None:
         keyids = created_keyids(cli.ok("init"))
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
 
         report = verify_report(cli)
 
@@ -143,8 +143,8 @@ class CliContract(ABC):
         self, cli: Cli, database_url: str
     ) -> None:
         cli.ok("init")
-        first = recorded_dataset(cli.ok("demo"))
-        second = cli.ok("demo")
+        first = recorded_dataset(cli.ok("demo", "--data-only"))
+        second = cli.ok("demo", "--data-only")
 
         assert recorded_dataset(second) == first
         assert "version 2:" in second.stdout
@@ -166,10 +166,10 @@ class CliContract(ABC):
 
     def test_rotate_key_then_demo_verifies_under_both_keys(self, cli: Cli) -> None:
         cli.ok("init")
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
 
         rotated = cli.ok("rotate-key")
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
 
         assert rotated.stdout.startswith("new event-signing key sha256:")
         report = verify_report(cli)
@@ -208,7 +208,7 @@ class CliContract(ABC):
     ) -> None:
         owner = cli.with_passphrase(PASSPHRASE)
         owner.ok("init")
-        owner.ok("demo")
+        owner.ok("demo", "--data-only")
         leaves, public_keys = verify_report(owner)["leaves"], key_files(cli, "public/*")
 
         outcome = cli.with_passphrase(passphrase).run(command)
@@ -245,7 +245,7 @@ class CliContract(ABC):
         cli.ok("init")
         (cli.home / "keys" / "event-signer.key").write_text("not a PEM key\n")
 
-        outcome = cli.run("demo")
+        outcome = cli.run("demo", "--data-only")
 
         line = assert_one_line_error(outcome, "event-signer.key")
         assert "GOVLEDGER_KEY_PASSPHRASE" not in line, "no passphrase is set: " + line
@@ -324,7 +324,7 @@ class CliContract(ABC):
     ) -> None:
         self.tamper(database_url, demo_dataset, 1, b"this is not JSON \x00\xff")
 
-        outcome = cli.run("demo")
+        outcome = cli.run("demo", "--data-only")
 
         assert outcome.status in (1, 2), outcome
         assert_one_line_error(outcome, status=outcome.status)
@@ -337,7 +337,7 @@ class CliContract(ABC):
         original = self.stored_state(database_url, demo_dataset, version)
         self.tamper(database_url, demo_dataset, version, flip_one_byte(original))
 
-        outcome = cli.run("demo")
+        outcome = cli.run("demo", "--data-only")
 
         assert outcome.status != 0, outcome
         assert_one_line_error(outcome, status=outcome.status)

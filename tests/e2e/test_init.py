@@ -52,7 +52,7 @@ class InitContract:
         """An operator who has run ``init`` and ``demo``: a ledger with events and a checkpoint."""
         cli = AdminCli(cwd=tmp_path, home=tmp_path / "home", database_url=database_url)
         cli.ok("init")
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         return cli
 
     def another_home(self, cli: AdminCli, name: str) -> AdminCli:

@@ -43,7 +43,7 @@ class KeyRotationCliContract:
     def cli(self, tmp_path: Path, database_url: str) -> Cli:
         cli = Cli(cwd=tmp_path, home=tmp_path / "home", database_url=database_url)
         cli.ok("init")
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         return cli
 
     def test_finding_7_an_event_signed_with_the_retired_key_fails_verify(
@@ -66,7 +66,7 @@ class KeyRotationCliContract:
         cli.ok("proof", "--leaf", "0", "--out", str(old))
 
         rotated = cli.ok("rotate-key", "--log")
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         new = tmp_path / "new"
         cli.ok("proof", "--leaf", "0", "--out", str(new))
 

@@ -78,8 +78,8 @@ def test_finding_12_the_service_role_runs_every_command_after_init_as_owner(
     init = cli.ok("init", "--owner-db", postgres_url)
     assert f"granted {service_role!r}" in init.stdout, init
 
-    cli.ok("demo")
-    cli.ok("demo")
+    cli.ok("demo", "--data-only")
+    cli.ok("demo", "--data-only")
     cli.ok("checkpoint")
     cli.ok("proof", "--leaf", "1", "--out", str(tmp_path / "proof"))
     verify = cli.ok("verify")
@@ -126,7 +126,7 @@ def test_finding_12_the_service_role_cannot_rewrite_history(
 ) -> None:
     """Finding 12: every way around the append-only triggers is a permission error."""
     cli.ok("init", "--owner-db", postgres_url)
-    cli.ok("demo")
+    cli.ok("demo", "--data-only")
     before = _counts(postgres_url)
 
     allowed = []

@@ -64,7 +64,7 @@ class LogCliContract:
         return cli
 
     def test_checkpoint_prints_a_signed_note_of_the_whole_log(self, cli: Cli) -> None:
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
 
         note = cli.ok("checkpoint").stdout
 
@@ -81,8 +81,8 @@ class LogCliContract:
     def test_an_exported_proof_verifies_offline_and_a_changed_entry_does_not(
         self, cli: Cli, tmp_path: Path
     ) -> None:
-        cli.ok("demo")
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
+        cli.ok("demo", "--data-only")
         out = tmp_path / "proof"
         cli.ok("proof", "--leaf", "1", "--out", str(out))
         files = ["--proof", str(out / "proof.tlog"), "--vkey", str(out / "log.vkey")]
@@ -101,10 +101,10 @@ class LogCliContract:
     def test_a_proof_against_another_checkpoint_than_the_trusted_one_is_refused(
         self, cli: Cli, tmp_path: Path
     ) -> None:
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         trusted = tmp_path / "trusted.txt"
         trusted.write_text(cli.ok("checkpoint").stdout)
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         out = tmp_path / "proof"
         cli.ok("proof", "--leaf", "0", "--out", str(out))
 
@@ -124,14 +124,14 @@ class LogCliContract:
         assert "tree of 5 leaves but the trusted checkpoint is of 4" in outcome.stdout
 
     def test_verify_against_a_checkpoint_held_by_an_auditor(self, cli: Cli, tmp_path: Path) -> None:
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         held = tmp_path / "held.txt"
         held.write_text(cli.ok("checkpoint").stdout)
 
         assert cli.ok("verify", "--checkpoint", str(held)).stdout.startswith("ledger intact")
 
     def test_proof_of_a_missing_leaf_is_a_usage_error(self, cli: Cli, tmp_path: Path) -> None:
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
 
         outcome = cli.run("proof", "--leaf", "99", "--out", str(tmp_path / "p"))
 
@@ -153,7 +153,7 @@ class LogCliContract:
         self, cli: Cli, tmp_path: Path, kind: str
     ) -> None:
         """Finding 13: --out onto a file gave a traceback; onto a folder it mixed files in."""
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         out = tmp_path / "taken"
         if kind == "file":
             out.write_text("mine")
@@ -169,7 +169,7 @@ class LogCliContract:
         assert (out.read_text() if kind == "file" else (out / "notes.txt").read_text()) == "mine"
 
     def test_proof_out_may_be_an_empty_folder(self, cli: Cli, tmp_path: Path) -> None:
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         out = tmp_path / "empty"
         out.mkdir()
 
@@ -186,7 +186,7 @@ class LogCliContract:
         self, cli: Cli
     ) -> None:
         """Finding 6: verify never raises; a published copy that is not text is a problem."""
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         (cli.home / "log" / "checkpoint.txt").write_bytes(b"\xff\xfe not a note\n")
 
         outcome = cli.run("verify")
@@ -199,7 +199,7 @@ class LogCliContract:
         self, cli: Cli, tmp_path: Path
     ) -> None:
         """Finding 3: a changed subtree row off the root's path made `proof` write a bad proof."""
-        cli.ok("demo")
+        cli.ok("demo", "--data-only")
         assert cli.database_url is not None
         raw_access_for(parse_database_url(cli.database_url)).execute(
             "UPDATE ledger_tree_nodes SET hash = ? WHERE level = 1 AND node_index = 0",

@@ -115,7 +115,7 @@ def test_finding_15_an_installed_wheel_runs_init_demo_and_verify(
     govledger = tmp_path / "venv" / "bin" / "govledger"
 
     init = run(govledger, "init", cwd=elsewhere, env=env)
-    run(govledger, "demo", cwd=elsewhere, env=env)
+    run(govledger, "demo", "--data-only", cwd=elsewhere, env=env)
     verify = run(govledger, "verify", cwd=elsewhere, env=env)
 
     assert f"is at schema {migrations.head_revision()}" in init, init
