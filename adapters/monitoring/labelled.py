@@ -231,10 +231,21 @@ def _decisions(values: list[Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
     return decisions.astype(np.int64)
 
 
+class _Codes(dict[Any, int]):
+    """Each distinct value -> its index, in order of first appearance."""
+
+    def __missing__(self, value: Any) -> int:
+        code = self[value] = len(self)
+        return code
+
+
 def _by_group(values: list[Any], outcomes: np.ndarray[Any, Any]) -> GroupCounts:
     """Group counts from each row's group and outcome ``2 * label + decision``."""
-    index: dict[Any, int] = {}
-    codes = np.array([index.setdefault(value, len(index)) for value in values], dtype=np.int64)
+    index = _Codes()
+    try:
+        codes = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+    except TypeError as exc:
+        raise InvalidArgumentError("a protected group is not text") from exc
     table = np.bincount(4 * codes + outcomes, minlength=4 * len(index)).reshape(-1, 4)
     rows: dict[str, tuple[int, int, int, int, int, int]] = {}
     for value, code in index.items():
