@@ -81,6 +81,8 @@ class CompiledModel:
     def decide(self, rows: Sequence[Row], scores: Floats | None = None) -> Ints:
         """1 (approve) or 0 for each row: its score against its threshold, as ``model.decide``."""
         scored = self.score_rows(rows) if scores is None else scores
+        if not self.model.group_attribute:
+            return (scored >= np.full(len(rows), self.model.threshold)).astype(np.int64)
         thresholds = np.asarray([self.threshold_for(row, i) for i, row in enumerate(rows)])
         return (scored >= thresholds).astype(np.int64)
 
