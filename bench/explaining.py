@@ -156,7 +156,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.explaining", description=__doc__)
     parser.formatter_class = HelpFormatter
     parser.add_argument("--samples", type=int, default=5000, help="LIME's num_samples")
-    parser.add_argument("--rounds", type=int, default=15, help="explanations per side")
+    parser.add_argument("--rounds", type=int, default=21, help="explanations per side")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     options = parser.parse_args(argv)
     if options.quick:
