@@ -181,7 +181,8 @@ def _head_for(estimator: Any, width: int) -> _Head | None:
     kind = type(estimator)
     if kind is RandomForestClassifier and estimator.n_jobs not in (None, 1):
         # Threads add the trees' answers in the order they finish: only the estimator's own
-        # ``predict_proba`` reproduces it.
+        # ``predict_proba`` reproduces it. (A joblib ``parallel_config`` raising ``n_jobs``
+        # around scoring is not supported: the one-row path assumes tree order.)
         return _Estimator(estimator)
     heads: dict[type, Callable[[Any], _Head]] = {
         LogisticRegression: _Logistic,
