@@ -15,8 +15,8 @@ from uuid import UUID
 
 from adapters.artifacts.file_store import FileArtifactStore
 from adapters.credit import german
-from adapters.monitoring.reference import ReferenceStatistics
 from adapters.monitoring.labelled import FeedbackSummary
+from adapters.monitoring.reference import ReferenceStatistics
 from adapters.monitoring.summaries import PredictionSummary
 from adapters.monitoring.window import DriftSettings, window_metrics
 from adapters.prediction_log.lookup import find_record

@@ -29,8 +29,8 @@ from uuid import UUID
 from adapters.artifacts.file_store import FileArtifactStore
 from adapters.artifacts.model_files import load_model
 from adapters.models.governed import GovernedModel
-from adapters.monitoring.reference import ReferenceStatistics
 from adapters.monitoring.labelled import summarise_feedback
+from adapters.monitoring.reference import ReferenceStatistics
 from adapters.monitoring.summaries import summarise_predictions
 from adapters.prediction_log.ids import new_id
 from adapters.prediction_log.log import PredictionLog, SealedSegment

@@ -264,9 +264,7 @@ class GovernedLoopContract:
         report_text = json.dumps(_verify(settings)["evidence"])
         assert mitigated.artifact_digest in report_text
         artifact.write_bytes(original_bytes)
-        segment = next(
-            prediction_directory(home, candidate, "prod", "prediction").glob("*.sealed")
-        )
+        segment = next(prediction_directory(home, candidate, "prod", "prediction").glob("*.sealed"))
         _flip_one_byte(segment)
         broken = _verify(settings)
         assert not broken["intact"]
