@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from datetime import timedelta
 
 from api.composition import log_vkey, open_ledger, published_checkpoint
 from api.demo_data import record_demo_data
@@ -43,7 +44,7 @@ def demo(settings: Settings, arguments: argparse.Namespace) -> int:
         return _demo_data(settings, arguments)
     # Imported here: the ML stack takes a while to import and only this command needs it.
     from adapters.artifacts.file_store import FileArtifactStore
-    from api.demo import run_demo
+    from api.demo import ServingLimits, run_demo
 
     started = time.monotonic()
     ledger = open_ledger(settings, with_ml=True)
@@ -53,6 +54,11 @@ def demo(settings: Settings, arguments: argparse.Namespace) -> int:
             admin=settings.admin,
             store=FileArtifactStore.in_home(settings.home),
             home=settings.home,
+            serving=ServingLimits(
+                max_rows=settings.scoring_batch_max_rows,
+                seal_every=settings.segment_max_records,
+                seal_after=timedelta(seconds=settings.segment_max_seconds),
+            ),
         )
         checkpoint = ledger.checkpointer.cut()
         if checkpoint is not None:

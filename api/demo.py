@@ -30,7 +30,7 @@ from domain.application import GovernanceApplication
 from domain.errors import DomainError
 from domain.rules.policy import default_policy_document
 
-__all__ = ["DemoReport", "demo_policy", "run_demo"]
+__all__ = ["DemoReport", "ServingLimits", "demo_policy", "run_demo"]
 
 T = TypeVar("T")
 
@@ -38,6 +38,15 @@ MITIGATED_ATTRIBUTE = "age_band"
 SCORED_APPLICATIONS = 3000
 SHIFTED_APPLICATIONS = 2000
 EXPLAINED = 3
+
+
+@dataclass(frozen=True)
+class ServingLimits:
+    """How the demo's scoring services cap batches and seal segments (from the settings)."""
+
+    max_rows: int = 10_000
+    seal_every: int = 1000
+    seal_after: timedelta = timedelta(minutes=10)
 
 
 @dataclass
@@ -73,10 +82,10 @@ def run_demo(
     admin: str,
     store: FileArtifactStore,
     home: Path,
-    segment_records: int = 1000,
+    serving: ServingLimits | None = None,
 ) -> DemoReport:
     """Run the lifecycle once on ``application`` (which has the real ML ports)."""
-    demo = _Demo(application, store=store, home=home, segment_records=segment_records)
+    demo = _Demo(application, store=store, home=home, serving=serving or ServingLimits())
     demo.prepare(admin)
     released = demo.first_release()
     demo.operate(released)
@@ -93,12 +102,12 @@ class _Demo:
         *,
         store: FileArtifactStore,
         home: Path,
-        segment_records: int,
+        serving: ServingLimits,
     ) -> None:
         self.app = application
         self.store = store
         self.home = home
-        self.segment_records = segment_records
+        self.serving = serving
         self.cast = Cast()
         self.report = DemoReport()
         self.spec = lifecycle.credit_training_spec()
@@ -241,9 +250,9 @@ class _Demo:
             actor=self.cast.scoring,
             store=self.store,
             home=self.home,
-            max_rows=10_000,
-            seal_every=self.segment_records,
-            seal_after=timedelta(minutes=10),
+            max_rows=self.serving.max_rows,
+            seal_every=self.serving.seal_every,
+            seal_after=self.serving.seal_after,
         )
 
     def refused(self, what: str, attempt: Callable[[], object]) -> None:
