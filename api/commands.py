@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from datetime import timedelta
 
 from api.composition import log_vkey, open_ledger, published_checkpoint
 from api.demo_data import record_demo_data
@@ -54,11 +53,7 @@ def demo(settings: Settings, arguments: argparse.Namespace) -> int:
             admin=settings.admin,
             store=FileArtifactStore.in_home(settings.home),
             home=settings.home,
-            serving=ServingLimits(
-                max_rows=settings.scoring_batch_max_rows,
-                seal_every=settings.segment_max_records,
-                seal_after=timedelta(seconds=settings.segment_max_seconds),
-            ),
+            serving=ServingLimits(max_rows=settings.scoring_batch_max_rows),
         )
         checkpoint = ledger.checkpointer.cut()
         if checkpoint is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -42,11 +42,9 @@ EXPLAINED = 3
 
 @dataclass(frozen=True)
 class ServingLimits:
-    """How the demo's scoring services cap batches and seal segments (from the settings)."""
+    """How the demo's scoring services cap batches (from the settings; sealing is policy's)."""
 
     max_rows: int = 10_000
-    seal_every: int = 1000
-    seal_after: timedelta = timedelta(minutes=10)
 
 
 @dataclass
@@ -73,6 +71,7 @@ def demo_policy() -> dict[str, Any]:
     # LIME's local surrogates of this credit model explain about 40% of the variance around each
     # applicant (R^2); the bank accepts that for a linear model and asks for more only below 0.3.
     document["validation"] = {"fidelity_min": 0.3}
+    document["prediction_log"] = {"segment_max_records": 1000, "segment_max_seconds": 600}
     return document
 
 
@@ -251,8 +250,6 @@ class _Demo:
             store=self.store,
             home=self.home,
             max_rows=self.serving.max_rows,
-            seal_every=self.serving.seal_every,
-            seal_after=self.serving.seal_after,
         )
 
     def refused(self, what: str, attempt: Callable[[], object]) -> None:

@@ -75,10 +75,11 @@ class ScoringService:
         store: FileArtifactStore,
         home: Path,
         max_rows: int,
-        seal_every: int,
-        seal_after: timedelta,
+        seal_every: int | None = None,
+        seal_after: timedelta | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """``seal_every`` and ``seal_after`` default to the policy's ``prediction_log`` limits."""
         self.application = application
         self.actor = actor
         self.environment = environment
@@ -86,6 +87,9 @@ class ScoringService:
         self._clock = clock or (lambda: datetime.now(UTC))
         version = application.get_model_version(version_id)
         version.check_deployed_in(environment)
+        limits = application.current_policy().prediction_log
+        seal_every = seal_every or limits.segment_max_records
+        seal_after = seal_after or timedelta(seconds=limits.segment_max_seconds)
         self.version_id = version.id
         self.artifact_digest = version.artifact_digest
         self.model: GovernedModel = load_model(
@@ -206,6 +210,13 @@ class ScoringService:
         self.feedback_log.append(records)
         self._record_sealed(self.feedback_log)
         return len(records)
+
+    def tick(self) -> None:
+        """Seal and record a segment whose first record is older than the policy allows, even
+        if no request comes (a server calls this every few seconds)."""
+        for log in (self.predictions, self.feedback_log):
+            log.seal_if_due()
+            self._record_sealed(log)
 
     def close(self) -> None:
         """Seal and record what is open, then release the logs' folders."""

@@ -49,15 +49,6 @@ class Settings(BaseSettings):
     scoring_batch_max_rows: int = Field(
         default=10_000, ge=1, description="The most rows one scoring request may carry."
     )
-    segment_max_records: int = Field(
-        default=10_000, ge=1, description="Seal a prediction-log segment at this many records."
-    )
-    segment_max_seconds: float = Field(
-        default=60.0,
-        gt=0,
-        allow_inf_nan=False,
-        description="Or once its first record is this many seconds old.",
-    )
     webhook_url: str | None = Field(
         default=None,
         description="Where findings raised by monitoring are posted (http or https), if anywhere.",

@@ -24,6 +24,7 @@ from ledger.encoding.digests import sha256_digest
 __all__ = [
     "MonitoringThresholds",
     "Policy",
+    "PredictionLogLimits",
     "UatThresholds",
     "ValidationThresholds",
     "canonical_policy_bytes",
@@ -105,6 +106,15 @@ class UatThresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class PredictionLogLimits:
+    """When the serving path seals a prediction-log segment: at ``segment_max_records`` records,
+    or once its first record is ``segment_max_seconds`` old."""
+
+    segment_max_records: int = 10_000
+    segment_max_seconds: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A validated policy document, by version and digest."""
 
@@ -119,6 +129,7 @@ class Policy:
     prod_requires_uat_evidence: bool = False
     validation: ValidationThresholds = field(default_factory=ValidationThresholds)
     uat: UatThresholds = field(default_factory=UatThresholds)
+    prediction_log: PredictionLogLimits = field(default_factory=PredictionLogLimits)
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Policy:
@@ -144,6 +155,7 @@ class Policy:
                 **{name: float(value) for name, value in document.get("validation", {}).items()}
             ),
             uat=_uat(document.get("uat", {})),
+            prediction_log=_prediction_log(document.get("prediction_log", {})),
         )
 
     def approvers_needed(self, risk_tier: str) -> int:
@@ -157,6 +169,16 @@ def _monitoring(section: Mapping[str, Any]) -> MonitoringThresholds:
         name: value if name in MONITORING_FLAGS else float(value) for name, value in section.items()
     }
     return MonitoringThresholds(**thresholds)
+
+
+def _prediction_log(section: Mapping[str, Any]) -> PredictionLogLimits:
+    """The sealing limits of a checked ``prediction_log`` section, defaults where absent."""
+    limits: dict[str, Any] = {}
+    if "segment_max_records" in section:
+        limits["segment_max_records"] = int(section["segment_max_records"])
+    if "segment_max_seconds" in section:
+        limits["segment_max_seconds"] = float(section["segment_max_seconds"])
+    return PredictionLogLimits(**limits)
 
 
 def _uat(section: Mapping[str, Any]) -> UatThresholds:

@@ -4,9 +4,9 @@ Whatever the client, a policy cannot switch the governance off: every risk tier 
 approver and a riskier tier never fewer; Prod always needs a passed validation and an approval of
 the exact artifact; an open critical finding always blocks Prod, and so does every severity above
 a blocking one; the monitoring thresholds lie in their ranges, PSI warns before it drifts and the
-approval rate's floor is not above its ceiling. The sections ``validation`` and ``uat``, the
-newer monitoring thresholds and ``gates.prod.requires_uat_evidence`` are optional: absent, they
-take their defaults (``domain.rules.policy_sections`` checks the two sections).
+approval rate's floor is not above its ceiling. The sections ``validation``, ``uat`` and
+``prediction_log``, the newer monitoring thresholds and ``gates.prod.requires_uat_evidence`` are
+optional: absent, they take their defaults (``domain.rules.policy_sections`` checks the sections).
 The JSON Schema beside this module says the same of the shape, for editors and the CLI; these
 checks need no schema library and report every problem at once, each with its path.
 """
@@ -18,7 +18,11 @@ import math
 from collections.abc import Mapping
 
 from domain.rules.policy_sections import members as _members
-from domain.rules.policy_sections import uat_problems, validation_problems
+from domain.rules.policy_sections import (
+    prediction_log_problems,
+    uat_problems,
+    validation_problems,
+)
 
 __all__ = [
     "APPROVAL_TIERS",
@@ -57,7 +61,7 @@ MONITORING_FLAGS = ("retrain_on_breach",)
 _MONITORING_REQUIRED = tuple(THRESHOLD_RANGES)[:6]
 _MONITORING_OPTIONAL = (*tuple(THRESHOLD_RANGES)[6:], *MONITORING_FLAGS)
 _MEMBERS = ("version", "approvals", "gates", "monitoring")
-_SECTIONS = ("validation", "uat")
+_SECTIONS = ("validation", "uat", "prediction_log")
 _UAT = ("requires_passed_validation",)
 _PROD = ("requires_passed_validation", "requires_approval_of_artifact")
 _UAT_EVIDENCE = "requires_uat_evidence"
@@ -90,6 +94,8 @@ def policy_problems(document: object) -> list[str]:
         problems += validation_problems(members["validation"])
     if "uat" in members:
         problems += uat_problems(members["uat"])
+    if "prediction_log" in members:
+        problems += prediction_log_problems(members["prediction_log"])
     return problems
 
 

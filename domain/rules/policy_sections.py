@@ -13,7 +13,15 @@ import math
 from collections.abc import Mapping
 from typing import TypeGuard
 
-__all__ = ["UAT_LIMITS", "VALIDATION_NAMES", "members", "uat_problems", "validation_problems"]
+__all__ = [
+    "PREDICTION_LOG_LIMITS",
+    "UAT_LIMITS",
+    "VALIDATION_NAMES",
+    "members",
+    "prediction_log_problems",
+    "uat_problems",
+    "validation_problems",
+]
 
 VALIDATION_NAMES = (
     "auc_roc_min",
@@ -42,6 +50,29 @@ def validation_problems(section: object) -> list[str]:
                 problems.append(f"validation.{name}: {value!r} is outside [0, 1e9]")
         elif not 0 <= value <= 1:
             problems.append(f"validation.{name}: {value!r} is outside [0, 1]")
+    return problems
+
+
+PREDICTION_LOG_LIMITS: Mapping[str, tuple[float, float]] = {
+    "segment_max_records": (1, 10_000_000),
+    "segment_max_seconds": (0.001, 86_400.0),
+}
+"""Each sealing limit's range: a whole number of records; seconds, at most a day."""
+
+
+def prediction_log_problems(section: object) -> list[str]:
+    """Every member of ``prediction_log`` that is unknown or outside its range."""
+    problems: list[str] = []
+    names = tuple(PREDICTION_LOG_LIMITS)
+    for name, value in members(section, "prediction_log", (), problems, names).items():
+        low, high = PREDICTION_LOG_LIMITS[name]
+        path = f"prediction_log.{name}"
+        if not _is_number(value):
+            problems.append(f"{path}: {value!r} is not a number")
+        elif name == "segment_max_records" and not isinstance(value, int):
+            problems.append(f"{path}: {value!r} is not a whole number of records")
+        elif not low <= value <= high:
+            problems.append(f"{path}: {value!r} is outside [{low:g}, {high:g}]")
     return problems
 
 
