@@ -93,6 +93,8 @@ def test_finding_15_the_wheel_carries_the_migrations(wheel: Path) -> None:
         "api/migrations/script.py.mako",
         *(f"api/migrations/versions/{path.name}" for path in VERSIONS.glob("0*.py")),
         "domain/rules/policy.schema.json",
+        "adapters/training/training_spec.schema.json",
+        "adapters/datasets/german_credit_readable.csv",
     } <= names
     assert any(name.startswith("adapters/datasets/") and name.endswith(".csv") for name in names)
 
@@ -115,7 +117,8 @@ def test_finding_15_an_installed_wheel_runs_init_demo_and_verify(
     govledger = tmp_path / "venv" / "bin" / "govledger"
 
     init = run(govledger, "init", cwd=elsewhere, env=env)
-    run(govledger, "demo", "--data-only", cwd=elsewhere, env=env)
+    # The whole governed lifecycle: training specs, data and schemas come from the package.
+    run(govledger, "demo", cwd=elsewhere, env=env)
     verify = run(govledger, "verify", cwd=elsewhere, env=env)
 
     assert f"is at schema {migrations.head_revision()}" in init, init
