@@ -124,7 +124,8 @@ class GovernanceLifecycleContract:
         assert app.get_finding(finding_id).is_open
         assert window_finding_id is not None
         assert app.get_monitor(monitor_id).last_breaches == [
-            "dataset drift share 1.0 >= 0.5 (dataset drift)"
+            "PSI of age 0.4 >= 0.3 (drift)",  # the monitor overrides psi_drift with 0.3
+            "dataset drift share 1.0 >= 0.5 (dataset drift)",
         ]
         assert app.get_explanation(explanation_id).fidelity == 0.87
         version = app.get_model_version(version_id)

@@ -98,6 +98,7 @@ def test_each_breached_family_records_its_flag_and_prod_raises_a_finding(
     ]
     assert outcome.breaches == [
         "disparate impact of sex 0.7 < 0.8",
+        "PSI of age 0.4 >= 0.25 (drift)",
         "dataset drift share 0.5 >= 0.5 (dataset drift)",
         "quality ratio 0.75 < 0.8",
         "approval rate 0.98 outside [0.3, 0.95]",

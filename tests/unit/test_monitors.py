@@ -159,7 +159,8 @@ def test_drift_in_prod_beyond_the_share_of_features_raises_exactly_one_finding(
     assert monitor.last_metrics["dataset_drift_share"] == pytest.approx(2 / 3)
     assert monitor.last_metrics["psi.age"] == 0.3
     assert monitor.last_breaches == [
-        "dataset drift share 0.6666666666666666 >= 0.5 (dataset drift)"
+        "PSI of age 0.3 >= 0.25 (drift)",
+        "dataset drift share 0.6666666666666666 >= 0.5 (dataset drift)",
     ]
     finding = org.app.get_finding(finding_id)
     assert (finding.severity, finding.source, finding.raised_by) == ("high", "monitoring", "mon")
