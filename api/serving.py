@@ -32,7 +32,7 @@ from adapters.models.governed import GovernedModel
 from adapters.monitoring.labelled import summarise_feedback
 from adapters.monitoring.reference import ReferenceStatistics
 from adapters.monitoring.summaries import summarise_predictions
-from adapters.prediction_log.ids import new_id
+from adapters.prediction_log.ids import new_id, new_ids
 from adapters.prediction_log.log import PredictionLog, SealedSegment
 from adapters.prediction_log.lookup import find_record
 from adapters.scoring.compiled import CompiledModel
@@ -144,8 +144,11 @@ class ScoringService:
         milliseconds = int(now.timestamp() * 1000)
         predictions: list[Prediction] = []
         records: list[dict[str, object]] = []
-        for row, score, decision in zip(typed, scores, decisions, strict=True):
-            prediction = Prediction(new_id(milliseconds), float(score), int(decision))
+        ids = new_ids(len(typed), milliseconds)
+        for prediction_id, row, score, decision in zip(
+            ids, typed, scores.tolist(), decisions.tolist(), strict=True
+        ):
+            prediction = Prediction(prediction_id, score, decision)
             predictions.append(prediction)
             records.append(
                 {

@@ -37,7 +37,7 @@ from time import time
 import pandas as pd
 
 from adapters.monitoring.summaries import summarise_predictions
-from adapters.prediction_log.ids import new_id
+from adapters.prediction_log.ids import new_id, new_ids
 from adapters.prediction_log.log import PredictionLog
 from adapters.prediction_log.records import encode_record, format_time
 from adapters.scoring.compiled import CompiledModel
@@ -93,18 +93,21 @@ class LoggedScorer:
         decisions = self.compiled.decide(typed, scores)
         now = datetime.now(UTC)
         stamp, milliseconds = format_time(now), int(now.timestamp() * 1000)
+        ids = new_ids(len(typed), milliseconds)
         records = [
             {
-                "id": new_id(milliseconds),
+                "id": prediction_id,
                 "kind": "prediction",
                 "model_version": VERSION,
                 "artifact_digest": self.digest,
                 "environment": ENVIRONMENT,
                 "time": stamp,
                 "inputs": row,
-                "output": {"score": float(score), "decision": int(decision)},
+                "output": {"score": score, "decision": decision},
             }
-            for row, score, decision in zip(typed, scores, decisions, strict=True)
+            for prediction_id, row, score, decision in zip(
+                ids, typed, scores.tolist(), decisions.tolist(), strict=True
+            )
         ]
         self.log.append(records)
         for segment in self.log.unrecorded():

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain.errors import InvalidArgumentError
 
-__all__ = ["ID_PATTERN", "IdGenerator", "id_bytes", "new_id", "time_of"]
+__all__ = ["ID_PATTERN", "IdGenerator", "id_bytes", "new_id", "new_ids", "time_of"]
 
 ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 """The text of a UUIDv7 as this module writes it (``fullmatch`` it)."""
@@ -40,25 +40,38 @@ class IdGenerator:
 
     def new_id(self, now_ms: int) -> str:
         """Return an id for the Unix time ``now_ms``, greater than every id this generator gave."""
+        return self.new_ids(1, now_ms)[0]
+
+    def new_ids(self, count: int, now_ms: int) -> list[str]:
+        """``count`` ids for the Unix time ``now_ms``, in increasing order (one lock for all)."""
         if not 0 <= now_ms < 1 << 48:
             raise InvalidArgumentError(f"time {now_ms} ms is outside the 48 bits of a UUIDv7")
+        values: list[int] = []
         with self._lock:
-            if now_ms > self._last_ms:
-                self._last_ms, self._counter = now_ms, 0
-            else:
-                self._counter += 1
-                if self._counter == _COUNTER_LIMIT:
-                    self._last_ms, self._counter = self._last_ms + 1, 0
-            if self._random_at == len(self._random):
-                self._random, self._random_at = os.urandom(_RANDOM_BATCH), 0
-            start = self._random_at
-            self._random_at = start + 8
-            random_bits = int.from_bytes(self._random[start : start + 8]) & _RANDOM_BITS_MASK
-            value = (
-                (self._last_ms << 80) | _VERSION_AND_VARIANT | (self._counter << 64) | random_bits
-            )
-        text = f"{value:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+            for _ in range(count):
+                if now_ms > self._last_ms:
+                    self._last_ms, self._counter = now_ms, 0
+                else:
+                    self._counter += 1
+                    if self._counter == _COUNTER_LIMIT:
+                        self._last_ms, self._counter = self._last_ms + 1, 0
+                if self._random_at == len(self._random):
+                    self._random, self._random_at = os.urandom(_RANDOM_BATCH), 0
+                start = self._random_at
+                self._random_at = start + 8
+                random_bits = int.from_bytes(self._random[start : start + 8]) & _RANDOM_BITS_MASK
+                values.append(
+                    (self._last_ms << 80)
+                    | _VERSION_AND_VARIANT
+                    | (self._counter << 64)
+                    | random_bits
+                )
+        return [_text(value) for value in values]
+
+
+def _text(value: int) -> str:
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 _PROCESS_GENERATOR = IdGenerator()
@@ -68,6 +81,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def new_id(now_ms: int) -> str:
     """Return a UUIDv7 text for ``now_ms``, greater than every id this process made before."""
     return _PROCESS_GENERATOR.new_id(now_ms)
+
+
+def new_ids(count: int, now_ms: int) -> list[str]:
+    """``count`` UUIDv7 texts for ``now_ms``, increasing, greater than every id made before."""
+    return _PROCESS_GENERATOR.new_ids(count, now_ms)
 
 
 def id_bytes(prediction_id: str) -> bytes:

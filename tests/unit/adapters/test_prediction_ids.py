@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.prediction_log.ids import IdGenerator, id_bytes, new_id, time_of
+from adapters.prediction_log.ids import ID_PATTERN, IdGenerator, id_bytes, new_id, new_ids, time_of
 from domain.errors import InvalidArgumentError
 
 NOW = datetime(2026, 11, 30, 12, 0, 0, 123_000, tzinfo=UTC)
@@ -87,3 +87,13 @@ def test_id_bytes_are_the_uuid_bytes() -> None:
 def test_times_outside_48_bits_are_refused(milliseconds: int) -> None:
     with pytest.raises(InvalidArgumentError, match="48 bits"):
         IdGenerator().new_id(milliseconds)
+
+
+def test_a_batch_of_ids_increases_and_follows_the_ids_made_before() -> None:
+    before = new_id(1_700_000_000_000)
+    batch = new_ids(1000, 1_700_000_000_000)
+
+    assert len(set(batch)) == 1000
+    assert all(ID_PATTERN.fullmatch(i) for i in batch)
+    assert [before, *batch] == sorted([before, *batch])
+    assert new_id(1_700_000_000_000) > batch[-1]
