@@ -8,7 +8,7 @@ engines. Nothing here bypasses a command: every result lands in the ledger as a 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,7 +23,7 @@ from adapters.prediction_log.lookup import find_record
 from adapters.training.environment import code_version
 from adapters.uat.checks import integration_check, performance_check
 from api.cast import Cast, Signers, now_text
-from api.serving import ScoringService
+from api.serving import ScoringService, checked_content
 from domain.aggregates.dataset import Dataset
 from domain.aggregates.model import Model
 from domain.application import GovernanceApplication
@@ -322,7 +322,9 @@ def evaluate_window(
     service.seal()
     after = dict(after_sequence or {})
     version = application.get_model_version(service.version_id)
-    reference = ReferenceStatistics.from_json(store.get(version.reference_digest))
+    reference = ReferenceStatistics.from_json(
+        checked_content(store, version.reference_digest, "the version's reference statistics")
+    )
     summaries: dict[str, list[Any]] = {"prediction": [], "feedback": []}
     digests: list[str] = []
     for kind, parse in (
@@ -334,7 +336,10 @@ def evaluate_window(
         ):
             if segment.sequence <= after.get(kind, 0):
                 continue
-            summaries[kind].append(parse(_json(store.get(segment.summary_digest))))
+            summary = checked_content(
+                store, segment.summary_digest, f"the summary of {kind} segment {segment.sequence}"
+            )
+            summaries[kind].append(parse(json.loads(summary)))
             digests.append(segment.digest)
     policy = application.current_policy().monitoring
     metrics = window_metrics(
@@ -354,10 +359,3 @@ def evaluate_window(
         metrics=metrics,
         segments=digests,
     )
-
-
-def _json(content: bytes) -> Any:
-    return json.loads(content)
-
-
-Step = Callable[..., Any]

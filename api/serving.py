@@ -43,7 +43,7 @@ from domain.errors import ArtifactError, InvalidArgumentError, NotFoundError
 from ledger.encoding.canonical import canonical_json
 from ledger.encoding.digests import sha256_digest
 
-__all__ = ["Prediction", "ScoringService", "prediction_directory"]
+__all__ = ["Prediction", "ScoringService", "checked_content", "prediction_directory"]
 
 PREDICTION, FEEDBACK = "prediction", "feedback"
 
@@ -93,14 +93,14 @@ class ScoringService:
         self.version_id = version.id
         self.artifact_digest = version.artifact_digest
         self.model: GovernedModel = load_model(
-            _checked(store, version.artifact_digest, "the version's artifact")
+            checked_content(store, version.artifact_digest, "the version's artifact")
         )
         self.compiled = CompiledModel.compile(self.model)
         self.schema = _training_schema(
             application, version.dataset_versions, str(version.training_spec["target"])
         )
         self.reference = ReferenceStatistics.from_json(
-            _checked(store, version.reference_digest, "the version's reference statistics")
+            checked_content(store, version.reference_digest, "the version's reference statistics")
         )
         self.protected = _protected(application, version.dataset_versions)
         target = self.schema.target
@@ -258,7 +258,7 @@ class ScoringService:
         )
 
 
-def _checked(store: FileArtifactStore, digest: str, what: str) -> bytes:
+def checked_content(store: FileArtifactStore, digest: str, what: str) -> bytes:
     """The stored content of ``digest``; ArtifactError if it is absent or does not match."""
     try:
         content = store.get(digest)

@@ -21,7 +21,7 @@ from api.cast import Cast, enrol_cast
 from api.composition import Ledger, open_ledger
 from api.serving import ScoringService, prediction_directory
 from api.settings import Settings
-from domain.errors import InvalidArgumentError
+from domain.errors import ArtifactError, InvalidArgumentError
 from tests.conftest import initialise, make_settings
 
 
@@ -167,6 +167,29 @@ class ScoringServiceContract:
         (sealed,) = app.prediction_segments(in_dev, "dev", "prediction")
         assert sealed.record_count == 20
         restarted.close()
+
+    def test_a_window_refuses_a_segment_summary_altered_in_the_store(
+        self, ledger: Ledger, in_dev: UUID
+    ) -> None:
+        service = self.service(ledger, in_dev)
+        service.predict(_applications(5))
+        service.seal()
+        (sealed,) = ledger.application.prediction_segments(in_dev, "dev", "prediction")
+        store = FileArtifactStore.in_home(ledger.settings.home)
+        path = store.path_of(sealed.summary_digest)
+        path.chmod(0o644)
+        path.write_bytes(path.read_bytes().replace(b'"count":5', b'"count":6'))
+
+        with pytest.raises(ArtifactError, match="summary of prediction segment 1"):
+            lifecycle.evaluate_window(
+                ledger.application,
+                Cast(),
+                store,
+                service,
+                start="2026-11-30T00:00:00+00:00",
+                end="2026-12-01T00:00:00+00:00",
+            )
+        service.close()
 
 
 class TestScoringServiceOnSQLite(ScoringServiceContract):
