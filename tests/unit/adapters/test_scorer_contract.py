@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from adapters.artifacts.model_files import dump_model, load_model
@@ -13,31 +12,16 @@ from adapters.credit import german
 from adapters.credit.generator import rows
 from adapters.models.governed import GovernedModel
 from adapters.scoring.scorer import CompiledScorer
-from adapters.training.estimators import build_pipeline
 from domain.errors import ArtifactError, InvalidArgumentError
 from domain.ports.protocols import Scorer
 from tests.contracts.ml_ports import ScorerContract
+from tests.unit.adapters.german_models import fitted_german_model
 
 
 def _trained(estimator: str, parameters: dict[str, Any]) -> GovernedModel:
-    spec = {
-        "estimator": {"name": estimator, "parameters": parameters},
-        "features": {
-            "numeric": list(german.NUMERIC_FEATURES),
-            "categorical": list(german.CATEGORICAL_FEATURES),
-        },
-        "seed": 1,
-    }
-    model = GovernedModel(
-        pipeline=build_pipeline(spec),
-        numeric=german.NUMERIC_FEATURES,
-        categorical=german.CATEGORICAL_FEATURES,
-        target=german.TARGET,
-        positive_label=german.POSITIVE_LABEL,
+    return fitted_german_model(
+        estimator, parameters, seed=1, train=rows(german.german_credit_csv())
     )
-    frame = pd.DataFrame(rows(german.german_credit_csv()))
-    model.pipeline.fit(model.typed(frame), frame[german.TARGET])
-    return model
 
 
 @pytest.fixture(scope="module")

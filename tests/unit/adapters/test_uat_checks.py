@@ -6,16 +6,14 @@ import time
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from adapters.credit import german
 from adapters.credit.generator import rows
-from adapters.models.governed import GovernedModel
 from adapters.scoring.compiled import CompiledModel
-from adapters.training.estimators import build_pipeline
 from adapters.uat.checks import integration_check, performance_check
 from domain.errors import InvalidArgumentError, PortError
+from tests.unit.adapters.german_models import fitted_german_model
 
 Rows = Sequence[Mapping[str, object]]
 ROWS: list[dict[str, object]] = [{"x": float(i)} for i in range(20)]
@@ -80,25 +78,9 @@ def test_no_rows_is_refused() -> None:
 
 
 def test_the_compiled_path_reproduces_the_pipeline_on_a_german_holdout() -> None:
-    spec = {
-        "estimator": {"name": "random_forest", "parameters": {"n_estimators": 10}},
-        "features": {
-            "numeric": list(german.NUMERIC_FEATURES),
-            "categorical": list(german.CATEGORICAL_FEATURES),
-        },
-        "seed": 2,
-    }
-    model = GovernedModel(
-        pipeline=build_pipeline(spec),
-        numeric=german.NUMERIC_FEATURES,
-        categorical=german.CATEGORICAL_FEATURES,
-        target=german.TARGET,
-        positive_label=german.POSITIVE_LABEL,
-    )
     applicants = rows(german.german_credit_csv())
     train, holdout = applicants[:700], applicants[700:]
-    frame = pd.DataFrame(train)
-    model.pipeline.fit(model.typed(frame), frame[german.TARGET])
+    model = fitted_german_model("random_forest", {"n_estimators": 10}, seed=2, train=train)
     compiled = CompiledModel.compile(model)
 
     def served_one_by_one(batch: Rows) -> tuple[list[float], list[int]]:
