@@ -264,6 +264,14 @@ class GovernedLoopContract:
         report_text = json.dumps(_verify(settings)["evidence"])
         assert mitigated.artifact_digest in report_text
         artifact.write_bytes(original_bytes)
+        reference = store.path_of(mitigated.reference_digest)
+        kept = reference.read_bytes()
+        reference.unlink()
+        missing = json.dumps(_verify(settings)["evidence"])
+        assert f"{mitigated.reference_digest} recorded by" in missing
+        assert "is missing" in missing
+        reference.write_bytes(kept)
+        assert _verify(settings)["intact"]
         segment = next(prediction_directory(home, candidate, "prod", "prediction").glob("*.sealed"))
         _flip_one_byte(segment)
         broken = _verify(settings)
