@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.aggregates.dataset import Dataset
-from domain.aggregates.finding import Finding
-from domain.aggregates.model import Model
-from domain.aggregates.model_version import ModelVersion
-from domain.aggregates.prediction_log import PredictionLog
+from projections.events import event_name
 from projections.read_state import ReadState
 
 __all__ = [
@@ -64,21 +60,22 @@ class CatalogProjection:
 
     name = "catalog"
 
-    def apply(self, event: object, state: ReadState) -> None:
+    def apply(self, event: Any, state: ReadState) -> None:
         """Record the names an event introduces."""
-        if isinstance(event, Model.Registered):
-            state.put(MODEL, str(event.originator_id), {"name": _attr(event, "name")})
-        elif isinstance(event, Dataset.Registered):
-            state.put(DATASET, str(event.originator_id), {"name": _attr(event, "name")})
-        elif isinstance(event, ModelVersion.Trained):
+        name = event_name(event)
+        if name == "Model.Registered":
+            state.put(MODEL, str(event.originator_id), {"name": event.name})
+        elif name == "Dataset.Registered":
+            state.put(DATASET, str(event.originator_id), {"name": event.name})
+        elif name == "ModelVersion.Trained":
             model = state.get(MODEL, str(event.model_id))
             name = model["name"] if model else str(event.model_id)
             body = {"model": name, "model_id": str(event.model_id), "number": event.number}
             state.put(VERSION, str(event.originator_id), body, scope=name)
-        elif isinstance(event, Finding.Raised):
-            self._subject(state, FINDING, event, {"severity": _attr(event, "severity")})
-        elif isinstance(event, PredictionLog.Opened):
-            extra = {"environment": _attr(event, "environment"), "kind": _attr(event, "kind")}
+        elif name == "Finding.Raised":
+            self._subject(state, FINDING, event, {"severity": event.severity})
+        elif name == "PredictionLog.Opened":
+            extra = {"environment": event.environment, "kind": event.kind}
             self._subject(state, PREDICTION_LOG, event, extra)
 
     @staticmethod
@@ -87,7 +84,3 @@ class CatalogProjection:
         version = state.get(VERSION, version_id) or {"model": "", "number": 0}
         body = {"model": version["model"], "number": version["number"], "version_id": version_id}
         state.put(kind, str(event.originator_id), {**body, **extra}, scope=version["model"])
-
-
-def _attr(event: object, name: str) -> Any:
-    return getattr(event, name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from projections.read_state import ReadState
 
@@ -19,5 +19,5 @@ class ReadModelProjection(Protocol):
 
     name: str
 
-    def apply(self, event: object, state: ReadState) -> None:
+    def apply(self, event: Any, state: ReadState) -> None:
         """Apply ``event`` (a domain event of ``domain.aggregates``) at ``state.position``."""
