@@ -3,7 +3,8 @@
 ``govledger init --owner-db OWNER_URL`` runs the migrations as the owner, then grants the service
 role of ``GOVLEDGER_DATABASE_URL`` exactly what the commands need: SELECT and INSERT on the
 ledger tables, USAGE of the notification-id sequence, SELECT on ``alembic_version`` (to check the
-schema) and USAGE of the schema. The service role owns nothing, so it cannot disable or drop the
+schema) and USAGE of the schema. The read side's tables are derived (``govledger replay``
+rebuilds them from the verified log), so the service role may also update and delete there. The service role owns nothing, so it cannot disable or drop the
 append-only triggers or replace their function; without UPDATE, DELETE or TRUNCATE it cannot
 change a row either. Writers serialise on an advisory lock, which needs no privilege at all.
 """
@@ -21,6 +22,14 @@ from api.errors import ConfigurationError
 __all__ = ["RoleSetUp", "grant_service_role", "is_superuser", "role_set_up"]
 
 LEDGER_TABLES = ("ledger_events", "ledger_leaves", "ledger_tree_nodes", "ledger_checkpoints")
+READ_TABLES = (
+    "read_documents",
+    "read_keys",
+    "read_edges",
+    "read_entries",
+    "read_log_times",
+    "read_tracking",
+)
 _SEQUENCE = "ledger_events_notification_id_seq"
 _TRIGGER_FUNCTION = "govledger_refuse_change"
 _CONNECT_TIMEOUT_SECONDS = 5
@@ -74,10 +83,15 @@ def grant_service_role(roles: RoleSetUp) -> None:
     service_role = sql.Identifier(roles.service.user)
     tables = sql.SQL(", ").join(sql.Identifier(table) for table in LEDGER_TABLES)
     sequence = sql.Identifier(_SEQUENCE)
+    read_tables = sql.SQL(", ").join(sql.Identifier(table) for table in READ_TABLES)
     statements = [
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(service_role),
         sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(tables, service_role),
         sql.SQL("GRANT SELECT, INSERT ON TABLE {} TO {}").format(tables, service_role),
+        sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(read_tables, service_role),
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {} TO {}").format(
+            read_tables, service_role
+        ),
         sql.SQL("REVOKE ALL ON TABLE alembic_version FROM {}").format(service_role),
         sql.SQL("GRANT SELECT ON TABLE alembic_version TO {}").format(service_role),
         sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(sequence, service_role),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -27,7 +26,7 @@ from ledger.encoding.canonical import canonical_json_text
 from ledger.errors import VerificationError
 from ledger.keys.ed25519 import Keyring
 from ledger.store.digest_cache import DigestCache
-from ledger.store.signed_event import envelope_digest, open_event
+from ledger.store.signed_event import EventPayload, envelope_digest, open_event
 
 __all__ = ["SignedEventMapper"]
 
@@ -74,17 +73,19 @@ class SignedEventMapper(Mapper[UUID]):
                 f"event {stored_event.originator_id} version "
                 f"{stored_event.originator_version} failed verification: {exc}"
             ) from exc
-        originator_id = UUID(payload.aggregate_id)
         if self._digests is not None:
             self._digests.remember(
-                originator_id, payload.version, envelope_digest(stored_event.state)
+                UUID(payload.aggregate_id), payload.version, envelope_digest(stored_event.state)
             )
-        state: Any = payload.state
+        return self.decode_payload(payload)
+
+    def decode_payload(self, payload: EventPayload) -> DomainEventProtocol[UUID]:
+        """The domain event of a payload ``open_event`` (or a checker built on it) accepted."""
         unsigned = StoredEvent(
-            originator_id=originator_id,
+            originator_id=UUID(payload.aggregate_id),
             originator_version=payload.version,
             topic=payload.topic,
-            state=json.dumps(state).encode("utf-8"),
+            state=json.dumps(payload.state).encode("utf-8"),
         )
         return super().to_domain_event(unsigned)
 
