@@ -1,0 +1,1 @@
+"""Human output of the auditor's read-side queries: one module per view, each a ``render``."""
