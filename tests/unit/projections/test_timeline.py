@@ -1,0 +1,202 @@
+"""The timeline read model: every event about a model, in leaf order, each citing its leaf."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import pytest
+
+from api.auditor_views.timeline import render
+from domain.aggregates.prediction_log import PredictionLog
+from domain.errors import SegregationOfDutiesError
+from projections.catalog import CatalogProjection
+from projections.errors import NotFoundError
+from projections.memory import InMemoryReadSide
+from projections.timeline import TimelineProjection, timeline
+from tests.unit.fakes import (
+    ARTIFACT,
+    IN_MEMORY_ENV,
+    OTHER_ARTIFACT,
+    Organisation,
+    organisation_on,
+    topics,
+)
+from tests.unit.projections.read_side import project_in_memory
+
+DIGEST = "sha256:" + "d" * 64
+
+
+@dataclass
+class Story:
+    """A model's life, the ids of everything about it, and the log size after each step."""
+
+    org: Organisation
+    ids: set[UUID]
+    sizes: dict[str, int]
+    read_side: InMemoryReadSide
+
+    def summaries(self, step: str | None = None, **page: int) -> list[str]:
+        as_of = self.read_side.size() if step is None else self.sizes[step]
+        return [row["summary"] for row in timeline(self.read_side, as_of, "credit", **page)["rows"]]
+
+
+def seal(org: Organisation, version_id: UUID) -> None:
+    org.app.seal_prediction_segment(
+        actor="mon",
+        version_id=version_id,
+        environment="prod",
+        kind="prediction",
+        sequence=1,
+        digest=DIGEST,
+        record_count=10,
+        first_id="p-1",
+        last_id="p-10",
+        start="2026-11-30T10:00:00+00:00",
+        end="2026-11-30T10:05:00+00:00",
+        merkle_root="ab" * 32,
+        summary_digest=DIGEST,
+    )
+
+
+def explain(org: Organisation, version_id: UUID) -> UUID:
+    return org.app.record_explanation(
+        actor="mon",
+        version_id=version_id,
+        prediction_ref="p-3",
+        method="lime",
+        parameters={"num_samples": 500},
+        seed=7,
+        weights_digest=DIGEST,
+        fidelity=0.9,
+    )
+
+
+@pytest.fixture
+def story() -> Story:
+    org = organisation_on(IN_MEMORY_ENV)
+    sizes = {"nothing": len(topics(org.app))}
+    model_id = org.register_model("credit")
+    v1 = org.train(model_id)
+    org.app.start_validation(actor="vera", version_id=v1)
+    sizes["validation started"] = len(topics(org.app))
+    org.conclude(v1, "vera")
+    finding_id = org.raise_finding(v1, severity="low")
+    org.approve(v1)
+    org.deploy(v1, "prod")
+    monitor_id = org.app.register_monitor(
+        actor="olga", version_id=v1, kind="drift", environment="prod"
+    )
+    seal(org, v1)
+    explanation_id = explain(org, v1)
+    v2 = org.train(model_id, actor="max", artifact=OTHER_ARTIFACT)
+    org.validate(v2)
+    with pytest.raises(SegregationOfDutiesError):
+        org.approve(v2, "max")
+    org.app.roll_back(actor="dee", version_id=v1, environment="prod")
+    org.train(org.register_model("fraud"))
+    log_id = PredictionLog.create_id(v1, "prod", "prediction")
+    ids = {model_id, v1, v2, finding_id, monitor_id, log_id, explanation_id}
+    read_side = project_in_memory(org.app, CatalogProjection(), TimelineProjection())
+    return Story(org, ids, sizes, read_side)
+
+
+def test_every_event_about_the_model_is_a_line_in_leaf_order(story: Story) -> None:
+    notifications = story.org.app.recorder.select_notifications(start=1, limit=10_000)
+    about_credit = [
+        leaf for leaf, note in enumerate(notifications) if note.originator_id in story.ids
+    ]
+
+    rows = timeline(story.read_side, story.read_side.size(), "credit", limit=1000)["rows"]
+
+    assert [row["leaf_index"] for row in rows] == about_credit
+    assert all(row["sources"] == [row["leaf_index"]] for row in rows)
+    assert [row["aggregate_id"] for row in rows] == [
+        str(notifications[leaf].originator_id) for leaf in about_credit
+    ]
+    assert [row["aggregate_version"] for row in rows] == [
+        notifications[leaf].originator_version for leaf in about_credit
+    ]
+
+
+def test_lines_say_who_did_what_to_which_version(story: Story) -> None:
+    summaries = story.summaries(limit=1000)
+
+    assert summaries[:4] == [
+        "olga registered model credit (high risk), owned by olga",
+        "dev listed v1 in the inventory",
+        f"dev trained v1 (artifact {ARTIFACT})",
+        "vera started validation of v1",
+    ]
+    for expected in [
+        "vera concluded validation of v1: passed",
+        "vera raised a low finding on v1: bias",
+        "vera linked finding 'bias' to v1",
+        f"ann approved v1 (artifact {ARTIFACT})",
+        "dee deployed v1 to prod",
+        "olga registered a drift monitor of v1 in prod",
+        "mon opened the prediction log of v1 in prod",
+        "mon sealed prediction segment 1 of v1 in prod (10 records)",
+        "mon recorded a lime explanation of prediction p-3 of v1 (fidelity 0.9)",
+        "max listed v2 in the inventory",
+        f"max trained v2 (artifact {OTHER_ARTIFACT})",
+        "dee rolled v1 back from prod",
+    ]:
+        assert expected in summaries
+
+
+def test_rows_carry_the_event_the_version_and_the_actor(story: Story) -> None:
+    rows = timeline(story.read_side, story.read_side.size(), "credit", limit=1000)["rows"]
+
+    registered, listed = rows[0], rows[1]
+    assert (registered["event"], registered["version"], registered["actor"]) == (
+        "Model.Registered",
+        None,
+        "olga",
+    )
+    assert (listed["event"], listed["version"]) == ("Model.VersionAdded", 1)
+    concluded = [row for row in rows if row["event"] == "ModelVersion.ValidationConcluded"]
+    assert [(row["version"], row["actor"]) for row in concluded] == [(1, "vera"), (2, "vera")]
+    assert all(row["recorded_at"].endswith("Z") for row in rows)
+
+
+def test_a_refused_command_is_not_on_the_timeline(story: Story) -> None:
+    summaries = story.summaries(limit=1000)
+
+    assert "CommandRefused" in topics(story.org.app)
+    assert not any("max approved" in line or "refus" in line for line in summaries)
+
+
+def test_the_timeline_as_of_a_past_size_stops_there(story: Story) -> None:
+    assert story.summaries("validation started")[-1] == "vera started validation of v1"
+    assert len(story.summaries("validation started")) == 4
+
+
+def test_pages_follow_leaf_order(story: Story) -> None:
+    everything = story.summaries(limit=1000)
+
+    assert story.summaries(limit=3, offset=2) == everything[2:5]
+    result = timeline(story.read_side, story.read_side.size(), "credit", limit=3, offset=2)
+    assert (result["count"], result["model"]) == (3, "credit")
+
+
+def test_a_model_not_registered_yet_is_not_found(story: Story) -> None:
+    with pytest.raises(NotFoundError, match="models registered then: none"):
+        timeline(story.read_side, story.sizes["nothing"], "credit")
+    with pytest.raises(NotFoundError, match="no model 'loans'"):
+        timeline(story.read_side, story.read_side.size(), "loans")
+
+
+def test_the_rendering_lists_leaf_time_actor_and_line(story: Story) -> None:
+    shown = render(timeline(story.read_side, story.sizes["validation started"], "credit"))
+
+    lines = shown.splitlines()
+    assert lines[0] == "Timeline of credit (4 events)"
+    assert lines[1].split() == ["leaf", "recorded", "at", "actor", "version", "what", "happened"]
+    leaf, _, actor, version, line = lines[-1].split(maxsplit=4)
+    assert [leaf, actor, version, line] == [
+        str(story.sizes["validation started"] - 1),
+        "vera",
+        "1",
+        "vera started validation of v1",
+    ]
