@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from api.auditor_views.why import render
+from domain.rules.policy import default_policy_document
 from projections.catalog import CatalogProjection
 from projections.decision_query import why
 from projections.decisions import DecisionProjection
@@ -16,6 +17,11 @@ from projections.events import event_name
 from projections.memory import InMemoryReadSide
 from tests.unit.fakes import IN_MEMORY_ENV, Organisation, organisation_on
 from tests.unit.projections.read_side import project_in_memory
+
+UAT_CHECKS = {
+    "integration": {"rows": 300.0, "mismatches": 0.0},
+    "performance": {"p50_ms": 2.0, "p99_ms": 9.5, "throughput_per_s": 4100.0},
+}
 
 
 @pytest.fixture
@@ -237,3 +243,48 @@ def test_the_text_view_ends_each_statement_with_its_citation(org: Organisation) 
     )
     assert "Version 1: runs in prod, uat" in text
     assert "policy default-1 [no leaf: defaults]" in text
+
+
+def test_the_policy_in_force_states_the_uat_evidence_gate_and_monitoring_since_deployment(
+    org: Organisation,
+) -> None:
+    document = default_policy_document() | {"version": "uat-evidence"}
+    document["gates"]["prod"]["requires_uat_evidence"] = True
+    org.app.set_policy(actor="root", document=document)
+    version_id = org.released()
+    org.deploy(version_id, "uat")
+    for kind, metrics in UAT_CHECKS.items():
+        org.app.record_uat_evidence(
+            actor="dee",
+            version_id=version_id,
+            kind=kind,
+            metrics=metrics,
+            evidence_digest="sha256:" + "c" * 64,
+        )
+    org.deploy(version_id, "prod")
+    org.app.record_monitoring_result(
+        actor="mon", version_id=version_id, environment="prod", metrics={"disparate_impact": 0.5}
+    )
+    read_side = projected(org)
+    policy = leaf(org, "PolicyHistory.PolicySet")
+    checks = leaves(org, "ModelVersion.UatEvidenceRecorded")
+    monitored = leaf(org, "ModelVersion.MonitoringRecorded")
+
+    answer = why(read_side, read_side.size(), "credit")
+    version = only_version(answer)
+
+    assert answer["policy"] == {"version": "uat-evidence", "sources": [policy]}
+    (gate,) = [item for item in of_kind(version, "gate") if "UAT checks" in item["statement"]]
+    assert gate["statement"].endswith(
+        f"(policy uat-evidence): integration (leaf {checks[0]}), performance (leaf {checks[1]})"
+    )
+    assert gate["sources"] == [policy, *checks]
+    (window,) = of_kind(version, "monitoring")
+    assert window["sources"] == [monitored]
+    assert "in prod since its deployment: " in window["statement"]
+    assert [
+        item["kind"] for item in version["statements"] if item["kind"].startswith("finding")
+    ] == ["finding.open"]
+    prod = verdict(version, "prod")
+    assert prod["allowed"] is True
+    assert "a new deployment would now be refused: prod requires no open finding" in prod["reason"]
