@@ -65,6 +65,8 @@ class InMemoryReadSide:
         if versions:
             scope = versions[0].scope
             last = versions[-1]
+            if last.valid_to is None and last.body == frozen:
+                return
             if last.valid_from == size:
                 versions[-1] = Versioned(kind, key, scope, frozen, size, None)
                 return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -40,7 +40,7 @@ from ledger.store.tables import EVENTS_TABLE, LEAVES_TABLE
 from ledger.tlog.checkpointer import cut_checkpoint_if_due
 from ledger.tlog.tree_store import TreeStore
 
-__all__ = ["SignedSQLiteApplicationRecorder", "SignedSQLiteFactory"]
+__all__ = ["SignedSQLiteApplicationRecorder", "SignedSQLiteFactory", "immediate_write_transaction"]
 
 
 class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -96,18 +96,8 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             cursor.sqlite_cursor.row_factory = None
             yield cursor
 
-    @contextmanager
-    def _write_transaction(self) -> Iterator[SQLiteCursor]:
-        pool = self.datastore.pool
-        connection = pool.get_connection(is_writer=True)
-        try:
-            with _ImmediateTransaction(connection, commit=True) as cursor:
-                try:
-                    yield cursor
-                finally:
-                    cursor.sqlite_cursor.close()
-        finally:
-            pool.put_connection(connection)
+    def _write_transaction(self) -> AbstractContextManager[SQLiteCursor]:
+        return immediate_write_transaction(self.datastore)
 
     def _insert_events(
         self,
@@ -203,6 +193,25 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             return UUID(stored_aggregate_id(originator_id))
         except VerificationError:
             return originator_id
+
+
+@contextmanager
+def immediate_write_transaction(datastore: SQLiteDatastore) -> Iterator[SQLiteCursor]:
+    """A committing transaction on the writer connection, begun with the write lock held.
+
+    The library begins deferred transactions; one that reads and then writes fails at once
+    when another connection committed meanwhile. Taking the lock first makes writers queue.
+    """
+    pool = datastore.pool
+    connection = pool.get_connection(is_writer=True)
+    try:
+        with _ImmediateTransaction(connection, commit=True) as cursor:
+            try:
+                yield cursor
+            finally:
+                cursor.sqlite_cursor.close()
+    finally:
+        pool.put_connection(connection)
 
 
 class _ImmediateTransaction(SQLiteTransaction):

@@ -214,6 +214,25 @@ class TreeStore:
         """The root of the tree of ``size`` leaves, from stored subtrees."""
         return self.range_hashes(c, [(0, size)])[0]
 
+    def root_at(self, c: Cursor, size: int) -> bytes:
+        """The root of the tree of ``size`` leaves, checkpointed or not.
+
+        Stored subtrees cover the tree up to the latest checkpoint; leaves after it are
+        hashed in (at most the leaves appended since, which checkpoints keep few).
+        """
+        latest = self.latest_checkpoint(c)
+        indexed = latest.size if latest else 0
+        if size <= indexed:
+            return self.root(c, size) if size else CompactRange().root()
+        prefix = subtree_keys(0, indexed) if indexed else []
+        known = self.node_hashes(c, prefix)
+        tree = CompactRange(indexed, [known[key] for key in prefix])
+        for leaf in self.leaf_hashes(c, indexed, size):
+            tree.append(leaf)
+        if tree.size != size:
+            raise StoreError(f"the log has no leaf {tree.size}: it has fewer than {size}")
+        return tree.root()
+
     def range_hashes(self, c: Cursor, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         """The Merkle tree hash of each aligned leaf range, from stored subtrees."""
         keys = [subtree_keys(start, end) for start, end in ranges]

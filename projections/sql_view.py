@@ -1,0 +1,149 @@
+"""The read side in SQL, as queries see it (``ReadView``), on SQLite and PostgreSQL alike.
+
+Every query names the log size it answers at: a document version is visible when
+``valid_from <= as_of < valid_to``; an edge or entry when its leaf is below ``as_of``. Rows
+visible at a size below the processed position never change afterwards (later events only
+add rows or close versions beyond it), so an answer of several queries is consistent without
+a snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from projections.read_state import (
+    Direction,
+    Edge,
+    Entry,
+    EntryFilter,
+    StoredEdge,
+    StoredEntry,
+    Versioned,
+)
+from projections.tracking import ReadSideRecorder
+
+__all__ = ["SqlReadView"]
+
+_IN_LIST_CHUNK = 500
+
+_DOCUMENT = (
+    "SELECT d.kind, d.key, k.scope, d.valid_from, d.valid_to, d.body FROM read_documents d "
+    "JOIN read_keys k ON k.kind = d.kind AND k.key = d.key "
+    "WHERE d.kind = ? AND d.key = ? AND d.valid_from <= ? ORDER BY d.valid_from DESC LIMIT 1"
+)
+_DOCUMENTS = (
+    "SELECT d.kind, d.key, k.scope, d.valid_from, d.valid_to, d.body "
+    "FROM read_keys k JOIN read_documents d ON d.kind = k.kind AND d.key = k.key "
+    "WHERE k.kind = ? {scope} AND k.first_from <= ? AND d.valid_from = "
+    "(SELECT MAX(x.valid_from) FROM read_documents x "
+    "WHERE x.kind = k.kind AND x.key = k.key AND x.valid_from <= ?) "
+    "AND (d.valid_to IS NULL OR d.valid_to > ?) ORDER BY k.key"
+)
+_EDGES = (
+    "SELECT source, relation, target, leaf_index FROM read_edges "
+    "WHERE {column} IN ({marks}) AND leaf_index < ?"
+)
+_SIZE_AT = (
+    "SELECT leaf_index FROM read_log_times WHERE log_time <= ? "
+    "ORDER BY log_time DESC, leaf_index DESC LIMIT 1"
+)
+
+
+class SqlReadView:
+    """``ReadView`` over the read side's tables."""
+
+    def __init__(self, recorder: ReadSideRecorder) -> None:
+        self._recorder = recorder
+        self._mark = recorder.placeholder
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", self._mark)
+
+    def _rows(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self._recorder.reading() as cursor:
+            cursor.execute(self._sql(statement), tuple(params))
+            return list(cursor.fetchall())
+
+    def size(self) -> int:
+        """The log size the read side has processed."""
+        with self._recorder.reading() as cursor:
+            return self._recorder.position_in(cursor)
+
+    def document(self, kind: str, key: str, as_of: int) -> Versioned | None:
+        """The version of a document valid at ``as_of``, or None."""
+        rows = self._rows(_DOCUMENT, (kind, key, as_of))
+        if not rows:
+            return None
+        version = _versioned(rows[0])
+        return version if version.valid_to is None or as_of < version.valid_to else None
+
+    def documents(self, kind: str, as_of: int, *, scope: str | None = None) -> list[Versioned]:
+        """Every document of ``kind`` (of ``scope``) valid at ``as_of``, by key."""
+        params: tuple[object, ...]
+        if scope is None:
+            statement, params = _DOCUMENTS.format(scope=""), (kind, as_of, as_of, as_of)
+        else:
+            statement = _DOCUMENTS.format(scope="AND k.scope = ?")
+            params = (kind, scope, as_of, as_of, as_of)
+        return [_versioned(row) for row in self._rows(statement, params)]
+
+    def edges(self, nodes: Iterable[str], direction: Direction, as_of: int) -> list[StoredEdge]:
+        """Edges leaving ``nodes`` in ``direction``, added before ``as_of``, by leaf."""
+        column = "source" if direction == "upstream" else "target"
+        wanted = sorted(set(nodes))
+        found: list[StoredEdge] = []
+        for start in range(0, len(wanted), _IN_LIST_CHUNK):
+            chunk = wanted[start : start + _IN_LIST_CHUNK]
+            statement = _EDGES.format(column=column, marks=", ".join("?" * len(chunk)))
+            for row in self._rows(statement, (*chunk, as_of)):
+                edge = Edge(row["source"], row["relation"], row["target"])
+                found.append(StoredEdge(edge, int(row["leaf_index"])))
+        found.sort(key=lambda s: (s.leaf_index, s.edge.source, s.edge.relation, s.edge.target))
+        return found
+
+    def entries(self, wanted: EntryFilter, as_of: int) -> Sequence[StoredEntry]:
+        """Entries matching ``wanted`` recorded before ``as_of``, paginated."""
+        conditions, params = ["kind = ?", "leaf_index < ?"], [wanted.kind, as_of]
+        for column, value in (("subject", wanted.subject), ("actor", wanted.actor)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        if wanted.since is not None:
+            conditions.append("recorded_at >= ?")
+            params.append(wanted.since)
+        if wanted.until is not None:
+            conditions.append("recorded_at <= ?")
+            params.append(wanted.until)
+        # The conditions are this function's own constants; every value is a parameter.
+        statement = (
+            "SELECT kind, subject, actor, recorded_at, leaf_index, body FROM read_entries "  # noqa: S608
+            f"WHERE {' AND '.join(conditions)} ORDER BY leaf_index, seq LIMIT ? OFFSET ?"
+        )
+        rows = self._rows(statement, (*params, wanted.limit, wanted.offset))
+        return [
+            StoredEntry(
+                Entry(row["kind"], row["subject"], row["actor"], json.loads(row["body"])),
+                int(row["leaf_index"]),
+                row["recorded_at"],
+            )
+            for row in rows
+        ]
+
+    def size_at(self, time: str) -> int:
+        """The log size of the last event recorded at or before ``time``."""
+        rows = self._rows(_SIZE_AT, (time,))
+        return int(rows[0]["leaf_index"]) + 1 if rows else 0
+
+
+def _versioned(row: Any) -> Versioned:
+    valid_to = row["valid_to"]
+    return Versioned(
+        row["kind"],
+        row["key"],
+        row["scope"],
+        json.loads(row["body"]),
+        int(row["valid_from"]),
+        None if valid_to is None else int(valid_to),
+    )
