@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventsourcing.application import Application
 
 from projections.memory import InMemoryReadSide
@@ -11,14 +13,16 @@ from projections.times import utc_text
 
 
 def project_in_memory(
-    app: Application, *projections: ReadModelProjection, read_side: InMemoryReadSide | None = None
+    app: Application[Any],
+    *projections: ReadModelProjection,
+    read_side: InMemoryReadSide | None = None,
 ) -> InMemoryReadSide:
     """Apply every event ``app`` recorded (after what ``read_side`` holds) in log order."""
     read_side = read_side or InMemoryReadSide()
     start = read_side.size()
     notifications = app.recorder.select_notifications(start=start + 1, limit=1_000_000)
     for leaf_index, notification in enumerate(notifications, start=start):
-        event = app.mapper.to_domain_event(notification)
+        event: Any = app.mapper.to_domain_event(notification)
         read_side.at(Position(leaf_index, utc_text(event.timestamp)))
         for projection in projections:
             projection.apply(event, read_side)
