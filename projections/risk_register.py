@@ -121,8 +121,11 @@ class RiskRegisterProjection:
         if name == "Monitor.Registered":
             version = version_name(state, event.model_version_id)
             if version is not None:
-                body = {"version": f"{version.model}@{version.number}", "kind": event.kind}
-                body["environment"] = event.environment
+                body = {
+                    "version": f"{version.model}@{version.number}",
+                    "kind": event.kind,
+                    "environment": event.environment,
+                }
                 state.put(MONITOR, str(event.originator_id), body, scope=version.model)
             return
         monitor = state.get(MONITOR, str(event.originator_id))
