@@ -41,7 +41,7 @@ class Story:
         return [(row["environment"], row["version"]) for row in rows]
 
     def row(self, step: str, environment: str, version: int) -> dict[str, Any]:
-        rows = deployments(self.read_side, self.sizes[step], "credit")["rows"]
+        rows: list[dict[str, Any]] = deployments(self.read_side, self.sizes[step], "credit")["rows"]
         (found,) = [r for r in rows if (r["environment"], r["version"]) == (environment, version)]
         return found
 
