@@ -329,3 +329,43 @@ def test_the_text_view_lists_nodes_and_edges_with_their_leaves(history: History)
     trained = history.leaf("ModelVersion.Trained")
     assert text.splitlines()[0] == "Lineage of models/credit@1: upstream, depth 2, 4 nodes, 3 edges"
     assert f"jobs/train/credit@1  used          datasets/credit-data@1  {trained}" in text
+
+
+def test_a_rolled_back_deployment_stays_in_the_graph_and_is_live_only_before_its_rollback() -> None:
+    org = organisation_on(IN_MEMORY_ENV)
+    version_id = org.released()
+    org.deploy(version_id, "dev")
+    org.app.roll_back(actor="dee", version_id=version_id, environment="dev")
+    read_side = project_in_memory(org.app, CatalogProjection(), LineageProjection())
+    size = read_side.size()
+
+    def deployment(as_of: int) -> dict[str, Any]:
+        answer = lineage(read_side, as_of, "credit@1", direction="downstream", depth=1)
+        (found,) = [node for node in answer["nodes"] if node["type"] == "deployment"]
+        return dict(found)
+
+    assert deployment(size - 1)["attributes"] == {"environment": "dev", "live": True}
+    assert deployment(size)["attributes"] == {"environment": "dev", "live": False}
+    assert deployment(size)["sources"] == [size - 2, size - 1]
+
+
+def test_data_named_by_a_text_that_names_no_version_is_an_unregistered_dataset() -> None:
+    org = organisation_on(IN_MEMORY_ENV)
+    org.app.train_model_version(
+        actor="dev",
+        model_id=org.register_model(),
+        dataset_versions=["s3://bucket/loans.csv"],
+        training_spec={"seed": 7},
+        code_version="git:0123abc",
+        environment={},
+        artifact_digest="sha256:" + "a" * 64,
+        metrics={},
+    )
+    read_side = project_in_memory(org.app, CatalogProjection(), LineageProjection())
+
+    answer = lineage(read_side, read_side.size(), "credit@1", direction="upstream", depth=2)
+
+    (data,) = [node for node in answer["nodes"] if node["namespace"] == "govledger://datasets"]
+    assert (data["name"], data["type"]) == ("s3:%2F%2Fbucket%2Floans.csv", "dataset")
+    assert data["attributes"] == {"registered": False}
+    assert resolve(read_side, read_side.size(), "s3://bucket/loans.csv") == data["key"]
