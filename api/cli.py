@@ -16,13 +16,14 @@ from pathlib import Path
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
-from api import commands, log_commands, policy_commands, signing_commands
+from api import commands, log_commands, policy_commands, read_commands, signing_commands
 from api.commands import EXIT_INTEGRITY, EXIT_USAGE
 from api.errors import ApiError, ConfigurationError
 from api.failure_lines import database_error_line, os_error_line
 from api.settings import Settings
 from domain.errors import DomainError
 from ledger.errors import LedgerError, VerificationError
+from projections.errors import ProjectionError, ReadSideError
 
 __all__ = ["main"]
 
@@ -42,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(
             f"integrity failure: {exc}; run `govledger verify` for a full report", EXIT_INTEGRITY
         )
+    except ReadSideError as exc:  # a log that will not project is an integrity failure
+        return _fail(str(exc), EXIT_INTEGRITY if isinstance(exc, ProjectionError) else EXIT_USAGE)
     except (ApiError, DomainError, LedgerError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except PersistenceError as exc:
@@ -168,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument("file", type=Path, help="the policy document (JSON)")
     policy.add_argument("--actor", required=True, help="the admin who sets it")
     signing_commands.register(commands_)
+    read_commands.register(add)
     return parser
 
 

@@ -66,6 +66,21 @@ class Projector:
         Returns the position reached. ProjectionError when an entry fails verification or a
         read model fails on it; everything before that entry stays projected.
         """
+        return self._run(until, None, exclusive=False)
+
+    def replay(self, until: int | None = None, until_time: str | None = None) -> int:
+        """Project an empty read side from leaf 0, checking every entry fully, as ``verify``.
+
+        Stops at log size ``until``, or before the first event recorded after ``until_time``
+        (RFC 3339 UTC, ``projections.times`` spelling). ProjectionError when the read side is
+        not empty, or when another worker writes to it meanwhile: stop it and replay again.
+        """
+        if self.position() != 0:
+            raise ProjectionError("replay needs an empty read side: clear it first")
+        self._checker = EntryChecker(self._keys(), start=0)
+        return self._run(until, until_time, exclusive=True)
+
+    def _run(self, until: int | None, until_time: str | None, *, exclusive: bool) -> int:
         while True:
             start = self.position()
             limit = self._batch_size if until is None else min(self._batch_size, until - start)
@@ -74,19 +89,28 @@ class Projector:
             entries = self._log.select_log_entries(start, limit)
             if not entries:
                 return start
-            batch = self._project(start, entries)
+            batch, stopped = self._project(start, entries, until_time)
             try:
                 with self._recorder.writing() as cursor:
                     batch.write(cursor)
-            except ConcurrentProjectionError:
+            except ConcurrentProjectionError as exc:
                 self._checker = None  # someone else moved on: verify again from where they are
+                if exclusive:
+                    raise ProjectionError(
+                        f"another worker projected meanwhile ({exc}): stop it, then replay"
+                    ) from None
+                continue
+            if stopped:
+                return batch.end
 
     def _checker_at(self, start: int) -> EntryChecker:
         if self._checker is None or self._checker.next_index != start:
             self._checker = EntryChecker(self._keys(), start=start)
         return self._checker
 
-    def _project(self, start: int, entries: Sequence[Any]) -> SqlBatch:
+    def _project(
+        self, start: int, entries: Sequence[Any], until_time: str | None
+    ) -> tuple[SqlBatch, bool]:
         checker = self._checker_at(start)
         batch = SqlBatch(self._recorder, start)
         with self._recorder.reading() as reader:
@@ -100,16 +124,24 @@ class Projector:
                         f"leaf {entry.leaf_index} failed verification ({reason}): the read "
                         f"side stops at log size {entry.leaf_index}; run `govledger verify`"
                     )
-                self._apply(batch, entry.leaf_index, payload)
-        return batch
+                if not self._apply(batch, entry.leaf_index, payload, until_time):
+                    self._checker = None
+                    return batch, True
+        return batch, False
 
-    def _apply(self, batch: SqlBatch, leaf_index: int, payload: EventPayload) -> None:
+    def _apply(
+        self, batch: SqlBatch, leaf_index: int, payload: EventPayload, until_time: str | None
+    ) -> bool:
+        """Apply one entry; False (nothing applied) when it was recorded after ``until_time``."""
         if is_keys_aggregate(payload.aggregate_id):
             # A key rotation: evidence for verification, not a governance fact.
             batch.at(Position(leaf_index, ""))
-            return
+            return True
         event = self._decode(payload)
-        batch.at(Position(leaf_index, utc_text(event.timestamp)))
+        recorded_at = utc_text(event.timestamp)
+        if until_time is not None and recorded_at > until_time:
+            return False
+        batch.at(Position(leaf_index, recorded_at))
         for projection in self._projections:
             try:
                 projection.apply(event, batch)
@@ -118,3 +150,4 @@ class Projector:
                     f"read model {projection.name!r} failed on leaf {leaf_index} "
                     f"({event_name(event)}): {exc}"
                 ) from exc
+        return True
