@@ -27,6 +27,7 @@ from api.auditor_views import risk_register as risk_register_view
 from api.auditor_views import search as search_view
 from api.auditor_views import timeline as timeline_view
 from api.auditor_views import why as why_view
+from api.commands import EXIT_INTEGRITY
 from api.composition import Ledger, open_ledger
 from api.read_follow import wait_for_appends
 from api.settings import Settings
@@ -62,6 +63,11 @@ def register(add: Adder) -> None:
     )
     replay = add("replay", replay_command, "rebuild every read model from the log, verifying it")
     replay.add_argument("--as-of", metavar="T", help="stop at this log size or RFC 3339 time")
+    replay.add_argument(
+        "--check",
+        action="store_true",
+        help="rebuild in memory and compare with the stored read side instead (exit 1: differs)",
+    )
     _question(add, "inventory", _inventory, "the model inventory (SR 11-7 fields)")
     line = _question(add, "lineage", _lineage, "the lineage of a model, version or dataset")
     line.add_argument("name", help="credit-risk, credit-risk@2, german-credit or german-credit@1")
@@ -213,6 +219,8 @@ def _follow(ledger: Ledger, worker: Any, interval: float) -> None:
 
 def replay_command(settings: Settings, arguments: argparse.Namespace) -> int:
     """Empty the read side and project the log again from leaf 0, verifying every event."""
+    if arguments.check:
+        return _check(settings)
     ledger = open_ledger(settings)
     try:
         until, until_time = read_side.replay_bound(ledger, arguments.as_of)
@@ -232,6 +240,23 @@ def _seconds(text: str) -> float:
     if not 0 < value <= _MAX_INTERVAL:
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 and at most 3600")
     return value
+
+
+def _check(settings: Settings) -> int:
+    ledger = open_ledger(settings)
+    try:
+        position, compared, problems = read_side.check_read_side(ledger)
+    finally:
+        ledger.close()
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(
+            f"the read side at log size {position} differs from the verified log", file=sys.stderr
+        )
+        return EXIT_INTEGRITY
+    print(f"read side matches the verified log: {compared} rows at log size {position}")
+    return 0
 
 
 def _positive(text: str) -> int:

@@ -16,6 +16,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from api.composition import Ledger
 from projections.errors import AsOfError, NotCaughtUpError
+from projections.read_side_check import differences, stored_rows
 from projections.read_state import ReadView
 from projections.registry import read_models
 from projections.sql_view import SqlReadView
@@ -25,10 +26,11 @@ from projections.tracking import (
     ReadSideRecorder,
     SQLiteReadSideRecorder,
 )
-from projections.worker import DEFAULT_BATCH, Projector
+from projections.worker import DEFAULT_BATCH, Projector, rebuild_in_memory
 
 __all__ = [
     "Query",
+    "check_read_side",
     "cited_answer",
     "clear_read_side",
     "projector",
@@ -61,6 +63,21 @@ def projector(ledger: Ledger, *, batch_size: int = DEFAULT_BATCH) -> Projector:
         projections=read_models(),
         batch_size=batch_size,
     )
+
+
+def check_read_side(ledger: Ledger) -> tuple[int, int, list[str]]:
+    """Rebuild every read model in memory from the verified log up to the stored position and
+    compare it with the stored rows: (position, rows compared, differences)."""
+    stored = stored_rows(read_recorder(ledger))
+    position = int(str(stored[-1][1]))
+    rebuilt = rebuild_in_memory(
+        log=ledger.log,
+        keys=ledger.key_history,
+        decode=ledger.application.mapper.decode_payload,  # type: ignore[attr-defined]
+        projections=read_models(),
+        until=position,
+    )
+    return position, len(stored), differences(rebuilt, stored)
 
 
 def clear_read_side(ledger: Ledger) -> None:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ledger.encoding.canonical import canonical_json
 from projections.read_state import (
     Direction,
     Edge,
@@ -144,9 +145,38 @@ class InMemoryReadSide:
         ]
         return found[wanted.offset : wanted.offset + wanted.limit]
 
+    def rows(self) -> list[tuple[object, ...]]:
+        """Every row the SQL read side would store for this state, table name first."""
+        rows: list[tuple[object, ...]] = []
+        for (kind, key), versions in self._versions.items():
+            if versions:
+                rows.append(("read_keys", kind, key, versions[0].scope, versions[0].valid_from))
+            rows += [
+                ("read_documents", kind, key, v.valid_from, v.valid_to, _text(v.body))
+                for v in versions
+            ]
+        rows += [
+            ("read_edges", e.source, e.relation, e.target, leaf) for e, leaf in self._edges.items()
+        ]
+        sequence: dict[int, int] = {}
+        for stored in self._entries:
+            seq = sequence[stored.leaf_index] = sequence.get(stored.leaf_index, -1) + 1
+            entry = stored.entry
+            rows.append(
+                ("read_entries", stored.leaf_index, seq, entry.kind, entry.subject, entry.actor,
+                 stored.recorded_at, _text(entry.body))
+            )  # fmt: skip
+        rows += [("read_log_times", leaf, time) for leaf, time in enumerate(self._times)]
+        rows.append(("position", len(self._times)))
+        return rows
+
     def size_at(self, time: str) -> int:
         """The log size of the last event recorded at or before ``time``."""
         return sum(1 for latest in self._times if latest <= time)
+
+
+def _text(body: Mapping[str, Any]) -> str:
+    return canonical_json(body).decode("utf-8")
 
 
 def _valid(version: Versioned, as_of: int) -> bool:

@@ -12,7 +12,7 @@ projected, and the error names the leaf.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from ledger.keys.history import KeyHistory, is_keys_aggregate
 from ledger.store.log_entries import LogSource
@@ -20,13 +20,14 @@ from ledger.store.signed_event import EventPayload
 from ledger.verify.stream import EntryChecker
 from projections.errors import ProjectionError
 from projections.events import event_name
+from projections.memory import InMemoryReadSide
 from projections.projection import ReadModelProjection
-from projections.read_state import Position
+from projections.read_state import Position, ReadState
 from projections.sql_batch import ConcurrentProjectionError, SqlBatch
 from projections.times import utc_text
 from projections.tracking import ReadSideRecorder
 
-__all__ = ["DEFAULT_BATCH", "Projector"]
+__all__ = ["DEFAULT_BATCH", "Projector", "apply_payload", "rebuild_in_memory"]
 
 DEFAULT_BATCH = 500
 """Leaves projected per transaction unless told otherwise."""
@@ -132,22 +133,77 @@ class Projector:
     def _apply(
         self, batch: SqlBatch, leaf_index: int, payload: EventPayload, until_time: str | None
     ) -> bool:
-        """Apply one entry; False (nothing applied) when it was recorded after ``until_time``."""
-        if is_keys_aggregate(payload.aggregate_id):
-            # A key rotation: evidence for verification, not a governance fact.
-            batch.at(Position(leaf_index, ""))
-            return True
-        event = self._decode(payload)
-        recorded_at = utc_text(event.timestamp)
-        if until_time is not None and recorded_at > until_time:
-            return False
-        batch.at(Position(leaf_index, recorded_at))
-        for projection in self._projections:
-            try:
-                projection.apply(event, batch)
-            except Exception as exc:
-                raise ProjectionError(
-                    f"read model {projection.name!r} failed on leaf {leaf_index} "
-                    f"({event_name(event)}): {exc}"
-                ) from exc
+        return apply_payload(
+            batch,
+            leaf_index,
+            payload,
+            decode=self._decode,
+            projections=self._projections,
+            until_time=until_time,
+        )
+
+
+class _Target(ReadState, Protocol):
+    """A read side being written: told the position of each event before it is applied."""
+
+    def at(self, position: Position) -> None: ...
+
+
+def apply_payload(
+    target: _Target,
+    leaf_index: int,
+    payload: EventPayload,
+    *,
+    decode: Callable[[EventPayload], Any],
+    projections: Sequence[ReadModelProjection],
+    until_time: str | None = None,
+) -> bool:
+    """Apply one verified entry to every read model; False (nothing applied) when its event
+    was recorded after ``until_time``."""
+    if is_keys_aggregate(payload.aggregate_id):
+        # A key rotation: evidence for verification, not a governance fact.
+        target.at(Position(leaf_index, ""))
         return True
+    event = decode(payload)
+    recorded_at = utc_text(event.timestamp)
+    if until_time is not None and recorded_at > until_time:
+        return False
+    target.at(Position(leaf_index, recorded_at))
+    for projection in projections:
+        try:
+            projection.apply(event, target)
+        except Exception as exc:
+            raise ProjectionError(
+                f"read model {projection.name!r} failed on leaf {leaf_index} "
+                f"({event_name(event)}): {exc}"
+            ) from exc
+    return True
+
+
+def rebuild_in_memory(
+    *,
+    log: LogSource,
+    keys: Callable[[], KeyHistory],
+    decode: Callable[[EventPayload], Any],
+    projections: Sequence[ReadModelProjection],
+    until: int,
+) -> InMemoryReadSide:
+    """Every read model rebuilt in memory from the first ``until`` entries, each checked as
+    ``verify`` checks it: what the stored read side must equal. ProjectionError on a bad entry."""
+    checker = EntryChecker(keys(), start=0)
+    read_side = InMemoryReadSide()
+    while checker.next_index < until:
+        entries = log.select_log_entries(
+            checker.next_index, min(DEFAULT_BATCH, until - checker.next_index)
+        )
+        if not entries:
+            break
+        for entry in entries:
+            payload, problems = checker.check(entry)
+            if payload is None:
+                reason = "; ".join(str(problem) for problem in problems)
+                raise ProjectionError(f"leaf {entry.leaf_index} failed verification ({reason})")
+            apply_payload(
+                read_side, entry.leaf_index, payload, decode=decode, projections=projections
+            )
+    return read_side
