@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["format_table"]
+__all__ = ["MAX_CELL", "format_table"]
+
+
+MAX_CELL = 120
+"""Characters shown of one cell; longer ones end in an ellipsis (``--json`` has them whole)."""
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Columns padded to their widest cell, a rule under the headers; ``-`` for empty cells."""
+    """Columns padded to their widest cell, a rule under the headers; ``-`` for empty cells,
+    cells longer than ``MAX_CELL`` cut short with an ellipsis."""
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in cells:
@@ -26,5 +31,9 @@ def _cell(value: object) -> str:
     if value is None or value in ("", []):
         return "-"
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return str(value).replace("\n", " ")
+        return _short(", ".join(str(item) for item in value))
+    return _short(str(value).replace("\n", " "))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "\u2026"
