@@ -6,13 +6,18 @@ without any key. The check rebuilds the read models from the verified log and co
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from api.composition import Ledger
 from api.demo_data import record_demo_data
-from api.read_side import check_read_side, log_size, projector
+from api.read_side import check_read_side, log_size, projector, read_view
 from domain.errors import NotAuthorizedError
 from domain.rules.roles import Role
+from ledger.encoding.canonical import canonical_json
+from projections.errors import ProjectionError
 from tests.integration.raw_access import RawAccess
 
 
@@ -76,6 +81,33 @@ class ReadSideCheckContract:
         _, _, problems = check_read_side(projected)
         assert problems, "the check did not notice"
         assert any(named in problem for problem in problems), problems
+
+
+    def test_the_worker_stops_before_an_entry_that_fails_verification(
+        self, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        app = ledger.application
+        app.bootstrap_admin("admin")
+        app.register_principal(actor="admin", name="olivia", roles=[Role.MODEL_OWNER])
+        projector(ledger).catch_up()
+        model_id = app.register_model(
+            actor="olivia",
+            name="credit-risk",
+            purpose="score applications",
+            intended_use="decision support",
+            restrictions=[],
+            risk_tier="high",
+        )
+        before = log_size(ledger) - 1
+        envelope = json.loads(raw.state(model_id, 1))
+        payload = base64.b64decode(envelope["payload"]).replace(b"olivia", b"mallor")
+        assert b"mallor" in payload
+        envelope["payload"] = base64.b64encode(payload).decode("ascii")
+        raw.set_state(model_id, 1, canonical_json(envelope))
+        with pytest.raises(ProjectionError, match=rf"leaf {before} failed verification"):
+            projector(ledger).catch_up()
+        assert projector(ledger).position() == before
+        assert read_view(ledger).documents("inventory.model", before) == []
 
 
 class TestReadSideCheckOnSQLite(ReadSideCheckContract):
