@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 INSTALLED_BENCH := $(VENV)/.installed-bench
 
 .PHONY: demo test lint bench bench-appends bench-merkle bench-scoring bench-explaining \
-	bench-monitoring clean
+	bench-monitoring bench-read-side clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "govledger needs Python 3.11"'
@@ -33,7 +33,7 @@ $(INSTALLED_BENCH): $(INSTALLED)
 	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[dev,bench]'
 	touch $@
 
-bench: bench-appends bench-merkle bench-scoring bench-explaining bench-monitoring
+bench: bench-appends bench-merkle bench-scoring bench-explaining bench-monitoring bench-read-side
 
 bench-appends: $(INSTALLED)
 	$(BIN)/python -m bench.signed_appends
@@ -49,6 +49,9 @@ bench-explaining: $(INSTALLED_BENCH)
 
 bench-monitoring: $(INSTALLED_BENCH)
 	$(BIN)/python -m bench.monitoring
+
+bench-read-side: $(INSTALLED)
+	$(BIN)/python -m bench.read_side
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -4,8 +4,9 @@ Each model's story, version after version: a dataset version added, the version 
 (derived from the previous one) and listed, validated (started, metrics, fairness,
 explainability, concluded), approved twice, deployed to uat, checked there (integration and
 performance), deployed to prod (the previous version rolled back from prod), a prod
-prediction log opened whose segments are sealed, and monitoring windows evaluated over them; now and then a window flags drift and a
-finding is raised and linked. Eight models share a dataset.
+prediction log opened whose segments are sealed, and monitoring windows evaluated over them;
+now and then a window flags drift and a finding is raised and linked. Eight models share a
+dataset; a model has 20 versions, a version's story about 70 events.
 
 The domain's own aggregates make the events (ids, chaining and every field as commands record
 them), but no command runs: their checks, ML and personal signatures would cost far more than

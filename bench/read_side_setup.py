@@ -38,6 +38,7 @@ __all__ = [
 
 POSTGRES_URL_VARIABLE = "GOVLEDGER_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+CEILING_PASSES = 3
 
 
 class EngineUnavailableError(Exception):
@@ -107,7 +108,8 @@ def _admin_execute(admin_url: str, statement: sql.SQL, name: str) -> None:
 
 def verification_ceiling(ledger: Ledger, envelopes: int) -> Ceiling:
     """Verify the signatures of the first ``envelopes`` stored events in a loop on one core,
-    with the keyring the ledger verifies with; parsing is untimed: only the signatures count."""
+    with the keyring the ledger verifies with, ``CEILING_PASSES`` times; the fastest pass
+    counts (a ceiling: other processes only ever slow it). Parsing is untimed."""
     keyring = ledger.keyring()
     signed: list[tuple[str, bytes, bytes]] = []
     for entry in ledger.log.select_log_entries(0, envelopes):
@@ -121,8 +123,10 @@ def verification_ceiling(ledger: Ledger, envelopes: int) -> Ceiling:
     if not signed:
         raise ValueError("no stored envelope signed by a trusted key to verify")
     verify = keyring.verify
-    started = perf_counter()
-    for keyid, signature_bytes, message in signed:
-        verify(keyid, signature_bytes, message)
-    seconds = perf_counter() - started
-    return Ceiling(len(signed) / seconds, os.cpu_count() or 1, len(signed))
+    fastest = float("inf")
+    for _ in range(CEILING_PASSES):
+        started = perf_counter()
+        for keyid, signature_bytes, message in signed:
+            verify(keyid, signature_bytes, message)
+        fastest = min(fastest, perf_counter() - started)
+    return Ceiling(len(signed) / fastest, os.cpu_count() or 1, len(signed))

@@ -13,7 +13,9 @@ import re
 
 import pytest
 
-from bench import explaining, monitoring, scoring
+from bench import explaining, monitoring, read_side, scoring
+from bench.read_side_queries import QUESTIONS
+from tests.conftest import postgres_problem
 
 FIGURE = re.compile(r"^figure (\d)  \S", re.MULTILINE)
 VERDICT = re.compile(r"^  (PASS|FAIL)  \S", re.MULTILINE)
@@ -66,3 +68,17 @@ def test_the_monitoring_benchmark_refuses_to_run_without_its_baseline_unless_ask
 
     assert status == 2
     assert "make bench-monitoring" in capsys.readouterr().out
+
+
+def test_the_read_side_benchmark_prints_the_rebuild_and_the_as_of_questions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Both figures on PostgreSQL when a server is there (CI has one), else on SQLite alone.
+    engines = ["sqlite", "postgresql"] if postgres_problem() is None else ["sqlite"]
+    status = read_side.main(["--quick", "--engines", *engines, "--query-engine", engines[-1]])
+
+    printed = capsys.readouterr().out
+    assert status in (0, 1), printed
+    assert FIGURE.findall(printed) == ["1"] * len(engines) + ["2"]
+    assert len(VERDICT.findall(printed)) == len(engines) + len(QUESTIONS)
+    assert "Ed25519 verifies/s on one core" in printed
