@@ -10,7 +10,7 @@ from domain.aggregates.key_binding import KeyBinding
 from domain.aggregates.policy_history import PolicyHistory
 from domain.aggregates.principal import Principal
 from domain.commands.arguments import check_name, check_text, check_texts
-from domain.commands.service import SYSTEM_ACTOR, GovernanceService, required
+from domain.commands.service import SYSTEM_ACTOR, GovernanceService, named_id, required
 from domain.errors import DuplicateError, InvalidArgumentError, InvalidStateError, NotFoundError
 from domain.rules.policy import Policy
 from domain.rules.roles import Command, Role
@@ -42,7 +42,12 @@ class AdminCommands(GovernanceService):
 
     def register_principal(self, *, actor: str, name: str, roles: Sequence[str]) -> UUID:
         """Register a person or service with its roles; return its id."""
-        with self._command(actor, Command.REGISTER_PRINCIPAL, roles=roles):
+        with self._command(
+            actor,
+            Command.REGISTER_PRINCIPAL,
+            subject=named_id(Principal.create_id, name),
+            roles=roles,
+        ):
             check_name(name, "principal name")
             granted = [parse(Role, role, "role").value for role in check_texts(roles, "role")]
             principal = Principal(name=name, roles=granted, actor=actor)
@@ -50,7 +55,9 @@ class AdminCommands(GovernanceService):
 
     def grant_role(self, *, actor: str, name: str, role: str) -> None:
         """Give principal ``name`` a role."""
-        with self._command(actor, Command.GRANT_ROLE, role=role):
+        with self._command(
+            actor, Command.GRANT_ROLE, subject=named_id(Principal.create_id, name), role=role
+        ):
             granted = parse(Role, role, "role")
             principal = self.get_principal(name)
         principal.grant_role(role=granted.value, actor=actor)
@@ -58,7 +65,9 @@ class AdminCommands(GovernanceService):
 
     def revoke_role(self, *, actor: str, name: str, role: str) -> None:
         """Take a role away from principal ``name``."""
-        with self._command(actor, Command.REVOKE_ROLE, role=role):
+        with self._command(
+            actor, Command.REVOKE_ROLE, subject=named_id(Principal.create_id, name), role=role
+        ):
             revoked = parse(Role, role, "role")
             principal = self.get_principal(name)
         principal.revoke_role(role=revoked.value, actor=actor)
@@ -69,7 +78,12 @@ class AdminCommands(GovernanceService):
 
         A key is one principal's for good (``KeyBinding``), and never one of the ledger's own.
         """
-        with self._command(actor, Command.REGISTER_KEY, public_key=public_key_pem):
+        with self._command(
+            actor,
+            Command.REGISTER_KEY,
+            subject=named_id(Principal.create_id, name),
+            public_key=public_key_pem,
+        ):
             verifier = required(self.signatures, argument="signatures", needed_by="register_key")
             principal = self.get_principal(name)
             if not check_text(public_key_pem, "public key").strip():
@@ -88,12 +102,14 @@ class AdminCommands(GovernanceService):
                 binding, f"key {keyid}", "one public key belongs to one principal", principal
             )
         except DuplicateError as error:
-            self._refuse(actor, Command.REGISTER_KEY, error)
+            self._refuse(actor, Command.REGISTER_KEY, error, subject=principal.id)
         return keyid
 
     def revoke_key(self, *, actor: str, name: str, keyid: str) -> None:
         """Revoke key ``keyid`` of principal ``name``: its signatures are refused from now on."""
-        with self._command(actor, Command.REVOKE_KEY, keyid=keyid):
+        with self._command(
+            actor, Command.REVOKE_KEY, subject=named_id(Principal.create_id, name), keyid=keyid
+        ):
             check_text(keyid, "key id")
             principal = self.get_principal(name)
             if keyid not in principal.keys:
@@ -128,7 +144,7 @@ class AdminCommands(GovernanceService):
         The domain checks the document's invariants itself (``Policy.from_document``), whoever
         the client, and records it by digest.
         """
-        with self._command(actor, Command.SET_POLICY):
+        with self._command(actor, Command.SET_POLICY, subject=""):
             policy = Policy.from_document(document)
         try:
             history = self._get(PolicyHistory, PolicyHistory.create_id(), "no policy set")

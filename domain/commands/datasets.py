@@ -14,7 +14,7 @@ from domain.commands.arguments import (
     check_text,
     json_object,
 )
-from domain.commands.service import GovernanceService
+from domain.commands.service import GovernanceService, named_id
 from domain.errors import InvalidArgumentError
 from domain.rules.roles import Command
 from domain.rules.vocabulary import Sensitivity, check_digest, parse
@@ -27,7 +27,12 @@ class DatasetCommands(GovernanceService):
 
     def register_dataset(self, *, name: str, description: str, actor: str) -> UUID:
         """Register a dataset under a unique name; return its id."""
-        with self._command(actor, Command.REGISTER_DATASET, description=description):
+        with self._command(
+            actor,
+            Command.REGISTER_DATASET,
+            subject=named_id(Dataset.create_id, name),
+            description=description,
+        ):
             check_name(name, "dataset name")
             check_text(description, "dataset description")
             dataset = Dataset(name=name, description=description, actor=actor)
@@ -49,7 +54,7 @@ class DatasetCommands(GovernanceService):
         """Add a content-addressed version to a dataset, under its licence (an SPDX id where one
         fits, else a short text) and ``schema`` (column to a JSON object describing its type,
         categories or range; none recorded as ``{}``); return its version number."""
-        with self._command(actor, Command.ADD_DATASET_VERSION, schema=schema):
+        with self._command(actor, Command.ADD_DATASET_VERSION, subject=dataset_id, schema=schema):
             check_digest(digest, "dataset digest")
             check_count(row_count, "row count")
             names = _columns(columns, protected_attributes)

@@ -18,7 +18,7 @@ from domain.commands.arguments import (
     json_object,
     json_value,
 )
-from domain.commands.service import GovernanceService
+from domain.commands.service import GovernanceService, named_id
 from domain.errors import DuplicateError, InvalidArgumentError
 from domain.rules.roles import Command
 from domain.rules.statements import Statement
@@ -48,6 +48,7 @@ class DevelopmentCommands(GovernanceService):
         with self._command(
             actor,
             Command.REGISTER_MODEL,
+            subject=named_id(Model.create_id, name),
             purpose=purpose,
             intended_use=intended_use,
             restrictions=restrictions,
@@ -70,7 +71,7 @@ class DevelopmentCommands(GovernanceService):
         try:
             return self._register(model, f"model {name!r}", "train a new version of it instead")
         except DuplicateError as error:
-            self._refuse(actor, Command.REGISTER_MODEL, error)
+            self._refuse(actor, Command.REGISTER_MODEL, error, subject=model.id)
 
     def get_model(self, model_id: UUID) -> Model:
         """Return the model with this id."""
@@ -95,6 +96,7 @@ class DevelopmentCommands(GovernanceService):
         with self._command(
             actor,
             Command.TRAIN_MODEL_VERSION,
+            subject=model_id,
             dataset_versions=dataset_versions,
             training_spec=training_spec,
             code_version=code_version,
@@ -168,7 +170,7 @@ class DevelopmentCommands(GovernanceService):
 
     def start_validation(self, *, actor: str, version_id: UUID) -> None:
         """An independent validator starts validating a version."""
-        with self._command(actor, Command.START_VALIDATION):
+        with self._command(actor, Command.START_VALIDATION, subject=version_id):
             version = self.get_model_version(version_id)
             version.check_may_start_validation(actor)
         version.start_validation(actor=actor)
@@ -186,7 +188,7 @@ class DevelopmentCommands(GovernanceService):
         signed_at: str,
     ) -> None:
         """The validator concludes, signing the outcome and the evidence it rests on."""
-        with self._command(actor, Command.CONCLUDE_VALIDATION):
+        with self._command(actor, Command.CONCLUDE_VALIDATION, subject=version_id):
             conclusion = parse(Outcome, outcome, "validation outcome")
             evidence = check_digests(evidence_digests, "evidence digest")
             version = self.get_model_version(version_id)

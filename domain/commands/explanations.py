@@ -45,6 +45,7 @@ class ExplanationCommands(DevelopmentCommands):
         with self._command(
             actor,
             Command.RECORD_EXPLANATION,
+            subject=version_id,
             prediction_ref=prediction_ref,
             method=method,
             parameters=parameters,
@@ -83,7 +84,9 @@ class ExplanationCommands(DevelopmentCommands):
         The score explained is recorded among the parameters, as ``PREDICTED_SCORE``.
         """
         needed_by = "explaining a prediction"
-        with self._command(actor, Command.RECORD_EXPLANATION, prediction_ref=prediction_ref):
+        with self._command(
+            actor, Command.RECORD_EXPLANATION, subject=version_id, prediction_ref=prediction_ref
+        ):
             if not check_text(prediction_ref, "prediction ref"):
                 raise InvalidArgumentError("an explanation names its prediction")
             check_seed(seed, "explanation seed")

@@ -31,7 +31,7 @@ class FindingCommands(DevelopmentCommands):
         source: str = FindingSource.VALIDATION,
     ) -> UUID:
         """Raise a finding against a model version; return its id."""
-        with self._command(actor, Command.RAISE_FINDING, title=title):
+        with self._command(actor, Command.RAISE_FINDING, subject=version_id, title=title):
             if not check_text(title, "finding title").strip():
                 raise InvalidArgumentError("a finding has a title saying what is wrong")
             level = parse(Severity, severity, "severity")
@@ -56,7 +56,7 @@ class FindingCommands(DevelopmentCommands):
 
     def assign_finding(self, *, actor: str, finding_id: UUID, assignee: str) -> None:
         """Make a registered principal responsible for resolving a finding."""
-        with self._command(actor, Command.ASSIGN_FINDING, assignee=assignee):
+        with self._command(actor, Command.ASSIGN_FINDING, subject=finding_id, assignee=assignee):
             finding = self.get_finding(finding_id)
             finding.check_not_closed()
             self.get_principal(assignee)
@@ -67,7 +67,9 @@ class FindingCommands(DevelopmentCommands):
         self, *, actor: str, finding_id: UUID, description: str, evidence_digests: Sequence[str]
     ) -> None:
         """Record what was done to resolve a finding."""
-        with self._command(actor, Command.REMEDIATE_FINDING, description=description):
+        with self._command(
+            actor, Command.REMEDIATE_FINDING, subject=finding_id, description=description
+        ):
             check_text(description, "remediation description")
             evidence = check_digests(evidence_digests, "evidence digest")
             finding = self.get_finding(finding_id)
@@ -87,7 +89,7 @@ class FindingCommands(DevelopmentCommands):
         signed_at: str,
     ) -> None:
         """An independent approver accepts a finding's risk, signing it: it no longer blocks."""
-        with self._command(actor, Command.ACCEPT_RISK, rationale=rationale):
+        with self._command(actor, Command.ACCEPT_RISK, subject=finding_id, rationale=rationale):
             check_text(rationale, "rationale")
             evidence = check_digests(evidence_digests, "evidence digest")
             finding = self.get_finding(finding_id)
@@ -122,7 +124,7 @@ class FindingCommands(DevelopmentCommands):
 
     def close_finding(self, *, actor: str, finding_id: UUID) -> None:
         """A validator closes a remediated or risk-accepted finding."""
-        with self._command(actor, Command.CLOSE_FINDING):
+        with self._command(actor, Command.CLOSE_FINDING, subject=finding_id):
             finding = self.get_finding(finding_id)
             finding.check_may_close()
         finding.close(actor=actor)

@@ -39,6 +39,7 @@ class MitigationCommands(TrainingCommands):
         with self._command(
             actor,
             Command.MITIGATE_MODEL_VERSION,
+            subject=version_id,
             code_version=code_version,
             environment=environment,
         ):

@@ -61,7 +61,7 @@ class MonitoringCommands(PredictionSegmentCommands):
         self, *, actor: str, version_id: UUID, environment: str, metrics: Mapping[str, float]
     ) -> UUID | None:
         """Record a monitoring window; a breach in prod raises a high finding, whose id returns."""
-        with self._command(actor, Command.RECORD_MONITORING_RESULT):
+        with self._command(actor, Command.RECORD_MONITORING_RESULT, subject=version_id):
             target = parse(Environment, environment, "environment")
             values = check_numbers(metrics, "metric")
             version = self.get_model_version(version_id)
@@ -91,7 +91,7 @@ class MonitoringCommands(PredictionSegmentCommands):
         """Record a window summarised from sealed segments (their digests) of the version's
         logs in ``environment``; flag each breached family; in prod raise a finding, request
         retraining if the policy says so, and notify."""
-        with self._command(actor, Command.RECORD_MONITORING_WINDOW):
+        with self._command(actor, Command.RECORD_MONITORING_WINDOW, subject=version_id):
             target = parse(Environment, environment, "environment")
             window_start, window_end = check_window(start, end)
             values = check_numbers(metrics, "metric")

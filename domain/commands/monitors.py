@@ -10,7 +10,13 @@ from domain.aggregates.monitor import Monitor, MonitorKind, check_threshold_over
 from domain.commands.arguments import check_list, check_number, check_texts
 from domain.commands.monitoring_windows import MonitoringCommands
 from domain.commands.service import required
-from domain.errors import DuplicateError, InvalidArgumentError, InvalidStateError, PortError
+from domain.errors import (
+    DomainError,
+    DuplicateError,
+    InvalidArgumentError,
+    InvalidStateError,
+    PortError,
+)
 from domain.rules.policy import MonitoringThresholds
 from domain.rules.roles import Command
 from domain.rules.thresholds import breaches, feature_drifted
@@ -34,7 +40,7 @@ class MonitorCommands(MonitoringCommands):
         thresholds: Mapping[str, float] | None = None,
     ) -> UUID:
         """Watch a version in an environment, optionally overriding policy thresholds; its id."""
-        with self._command(actor, Command.REGISTER_MONITOR):
+        with self._command(actor, Command.REGISTER_MONITOR, subject=version_id):
             monitor_kind = parse(MonitorKind, kind, "monitor kind")
             target = parse(Environment, environment, "environment")
             overrides = check_threshold_overrides(
@@ -56,11 +62,19 @@ class MonitorCommands(MonitoringCommands):
                 "evaluate its windows instead",
             )
         except DuplicateError as error:
-            self._refuse(actor, Command.REGISTER_MONITOR, error)
+            self._refuse(actor, Command.REGISTER_MONITOR, error, subject=version.id)
 
     def get_monitor(self, monitor_id: UUID) -> Monitor:
         """Return the monitor with this id."""
         return self._get(Monitor, monitor_id, f"no monitor with id {monitor_id}: register it first")
+
+    def _watched_version(self, monitor_id: UUID) -> UUID:
+        """The id of the version ``monitor_id`` watches, the subject of a refused evaluation;
+        ``monitor_id`` itself when it names no monitor."""
+        try:
+            return self.get_monitor(monitor_id).model_version_id
+        except DomainError:
+            return monitor_id
 
     def evaluate_monitoring_window(
         self,
@@ -79,7 +93,9 @@ class MonitorCommands(MonitoringCommands):
         A drift monitor compares ``window_rows`` with ``reference_rows``; a fairness monitor
         assesses ``predictions`` by ``groups``.
         """
-        with self._command(actor, Command.EVALUATE_MONITORING_WINDOW):
+        with self._command(
+            actor, Command.EVALUATE_MONITORING_WINDOW, subject=self._watched_version(monitor_id)
+        ):
             window_start, window_end = check_window(start, end)
             monitor = self.get_monitor(monitor_id)
             version = self.get_model_version(monitor.model_version_id)

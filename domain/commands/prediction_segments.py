@@ -42,7 +42,7 @@ class PredictionSegmentCommands(DevelopmentCommands):
     ) -> int:
         """Seal segment ``sequence`` of a version's ``kind`` log in ``environment``; its
         sequence. The version must have been deployed there; sequences are dense from 1."""
-        with self._command(actor, Command.SEAL_PREDICTION_SEGMENT):
+        with self._command(actor, Command.SEAL_PREDICTION_SEGMENT, subject=version_id):
             target = parse(Environment, environment, "environment")
             log_kind = parse(SegmentKind, kind, "segment kind")
             if check_count(sequence, "segment sequence") < 1:

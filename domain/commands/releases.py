@@ -74,7 +74,7 @@ class ReleaseCommands(DevelopmentCommands):
         With an ``inspector`` configured, the artifact is fetched (digest checked) and inspected
         first: a tampered or crafted model file is a recorded refusal, nothing of it executed.
         """
-        with self._command(actor, Command.DEPLOY):
+        with self._command(actor, Command.DEPLOY, subject=version_id):
             target = parse(Environment, environment, "environment")
             check_digest(artifact_digest, "artifact digest")
             version = self.get_model_version(version_id)
@@ -98,7 +98,7 @@ class ReleaseCommands(DevelopmentCommands):
 
     def roll_back(self, *, actor: str, version_id: UUID, environment: str) -> None:
         """Take a version out of ``environment``."""
-        with self._command(actor, Command.ROLL_BACK):
+        with self._command(actor, Command.ROLL_BACK, subject=version_id):
             target = parse(Environment, environment, "environment")
             version = self.get_model_version(version_id)
             version.check_deployed_in(target.value)
@@ -107,7 +107,7 @@ class ReleaseCommands(DevelopmentCommands):
 
     def retire(self, *, actor: str, version_id: UUID) -> None:
         """Take a version out of service in every environment, for good."""
-        with self._command(actor, Command.RETIRE):
+        with self._command(actor, Command.RETIRE, subject=version_id):
             version = self.get_model_version(version_id)
             version.check_not_retired("be retired again")
         version.retire(actor=actor)
@@ -134,7 +134,7 @@ class ReleaseCommands(DevelopmentCommands):
         signed_at: str,
     ) -> None:
         granted = command is Command.GRANT_APPROVAL
-        with self._command(actor, command):
+        with self._command(actor, command, subject=version_id):
             check_digest(artifact_digest, "artifact digest")
             evidence = check_digests(evidence_digests, "evidence digest")
             version = self.get_model_version(version_id)

@@ -1,6 +1,6 @@
 """The base of the governance application: its ports and the one pipeline every command takes.
 
-A command runs inside ``_command(actor, command, **arguments)``, in this order:
+A command runs inside ``_command(actor, command, subject=..., **arguments)``, in this order:
 
 1. authorise: the actor must hold a role allowed the command;
 2. validate: every free-form argument passed to ``_command`` must be a value the ledger records
@@ -9,9 +9,11 @@ A command runs inside ``_command(actor, command, **arguments)``, in this order:
 3. apply and save, after the block, which cannot fail on the actor's input any more.
 
 Any ``DomainError`` raised in steps 1 and 2 is recorded as a ``CommandRefused`` event before it
-propagates; only a ``PortError`` (an adapter answering outside its contract) and a
-``NotConfiguredError`` (a port the command needs was not given to the constructor) are not, as
-the actor did nothing wrong. Every port is a keyword argument with a None default.
+propagates, naming the command's ``subject`` (the id of the aggregate it is about, ``""`` when
+none; ``named_id`` derives one from a name); only a ``PortError`` (an adapter answering outside
+its contract) and a ``NotConfiguredError`` (a port the command needs was not given to the
+constructor) are not, as the actor did nothing wrong. Every port is a keyword argument with a
+None default.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ from domain.rules.signatures import check_signature, check_signed_at
 from domain.rules.statements import Statement
 from ledger.encoding.digests import sha256_digest
 
-__all__ = ["SYSTEM_ACTOR", "GovernanceService", "UTCClock", "required"]
+__all__ = ["SYSTEM_ACTOR", "GovernanceService", "UTCClock", "named_id", "required"]
 
 SYSTEM_ACTOR = "system"
 """The actor of the bootstrap, before any principal exists."""
@@ -82,6 +84,17 @@ def required(port: PortT | None, *, argument: str, needed_by: str) -> PortT:
             f"construct the application with {argument}=..."
         )
     return port
+
+
+def named_id(create_id: Callable[[str], UUID], name: object) -> UUID | str:
+    """The id ``create_id`` derives from ``name``, a refused command's subject; ``""`` when
+    ``name`` is not text that can name anything (not a string, a lone surrogate)."""
+    if not isinstance(name, str):
+        return ""
+    try:
+        return create_id(name)
+    except UnicodeEncodeError:
+        return ""
 
 
 class UTCClock:
@@ -161,13 +174,17 @@ class GovernanceService(Application[UUID]):
         return replace(policy, digest=history.digest)
 
     @contextmanager
-    def _command(self, actor: str, command: Command, **arguments: object) -> Iterator[None]:
+    def _command(
+        self, actor: str, command: Command, *, subject: object, **arguments: object
+    ) -> Iterator[None]:
         """Authorise ``actor``, check ``arguments`` are recordable, and record every refusal.
 
-        Unknown ids, duplicates, malformed values and broken rules raised in the block are
+        ``subject`` is the id of the aggregate the command is about (a version, model, finding,
+        dataset or principal id; ``""`` when none), as the caller gave it: every refusal records
+        it. Unknown ids, duplicates, malformed values and broken rules raised in the block are
         refusals and are recorded; a ``PortError`` or a ``NotConfiguredError`` is not.
         """
-        self._authorize(actor, command)
+        self._authorize(actor, command, subject=subject)
         try:
             for name, value in arguments.items():
                 check_json(value, name.replace("_", " "))
@@ -175,9 +192,9 @@ class GovernanceService(Application[UUID]):
         except (PortError, NotConfiguredError):
             raise
         except DomainError as error:
-            self._refuse(actor, command, error)
+            self._refuse(actor, command, error, subject=subject)
 
-    def _authorize(self, actor: str, command: Command) -> None:
+    def _authorize(self, actor: str, command: Command, *, subject: object) -> None:
         """Refuse, and record the refusal, unless ``actor`` holds a role allowed ``command``."""
         allowed = ALLOWED_ROLES[command]
         try:
@@ -189,17 +206,23 @@ class GovernanceService(Application[UUID]):
                 return
             needed = " or ".join(sorted(allowed))
             reason = f"{actor!r} may not {command}: it needs the role {needed}, granted by an admin"
-        self._refuse(actor, command, NotAuthorizedError(reason))
+        self._refuse(actor, command, NotAuthorizedError(reason), subject=subject)
 
-    def _refuse(self, actor: str, command: Command, error: DomainError) -> NoReturn:
-        """Record that ``actor`` was refused ``command`` for ``error``, then raise it.
+    def _refuse(
+        self, actor: str, command: Command, error: DomainError, *, subject: object
+    ) -> NoReturn:
+        """Record that ``actor`` was refused ``command`` on ``subject`` for ``error``; raise it.
 
         Whatever the actor sent, the refusal itself is recordable: text that is not Unicode
-        (a lone surrogate) is recorded with a backslash escape in its place.
+        (a lone surrogate) is recorded with a backslash escape in its place, a subject that is
+        not an id as its text, and no subject (None) as ``""``.
         """
         self.save(
             CommandRefusal(
-                actor=_recordable(actor), command=command, reason=_recordable(str(error))
+                actor=_recordable(actor),
+                command=command,
+                reason=_recordable(str(error)),
+                subject="" if subject is None else _recordable(subject),
             )
         )
         raise error

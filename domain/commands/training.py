@@ -46,6 +46,7 @@ class TrainingCommands(DevelopmentCommands):
         with self._command(
             actor,
             Command.TRAIN_MODEL_VERSION,
+            subject=model_id,
             training_spec=training_spec,
             code_version=code_version,
             environment=environment,

@@ -32,7 +32,7 @@ class UatCommands(DevelopmentCommands):
     ) -> bool:
         """Record a ``kind`` check (integration | performance) of the version deployed in uat,
         on the evidence of ``evidence_digest``; whether it passed."""
-        with self._command(actor, Command.RECORD_UAT_EVIDENCE):
+        with self._command(actor, Command.RECORD_UAT_EVIDENCE, subject=version_id):
             check = parse(UatCheck, kind, "UAT check")
             values = check_numbers(metrics, "metric")
             check_digest(evidence_digest, "evidence digest")

@@ -43,7 +43,7 @@ class ValidationCommands(TrainingCommands):
     def assess_model_version(self, *, actor: str, version_id: UUID, seed: int) -> AssessmentOutcome:
         """Assess the version under validation by ``actor``; record the numbers and findings."""
         needed_by = "assessing a model version"
-        with self._command(actor, Command.ASSESS_MODEL_VERSION):
+        with self._command(actor, Command.ASSESS_MODEL_VERSION, subject=version_id):
             check_seed(seed)
             store = required(self.artifacts, argument="artifacts", needed_by=needed_by)
             assessor = required(self.assessor, argument="assessor", needed_by=needed_by)
