@@ -1,6 +1,6 @@
 """Helpers of the read side's integration tests: an organisation signing with real Ed25519
-personal keys, a scripted model history whose log size is recorded after each step, and a
-row-for-row dump of every read table.
+personal keys, a scripted model history whose log size is recorded after each step, writers
+and a live projection worker to run concurrently, and a row-for-row dump of every read table.
 
 ``SignedOrganisation`` is the unit tests' ``Organisation`` (tests/unit/fakes.py) with one
 difference: each person signs with a personal key made as ``govledger personal-key`` makes it,
@@ -10,13 +10,20 @@ checked by the real ``Ed25519SignatureVerifier`` of the application ``open_ledge
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from adapters.personal_signing import PersonalKey, generate_personal_key
-from api.composition import Ledger
+from api.composition import Ledger, open_ledger
+from api.read_side import projector
+from api.settings import Settings
+from domain.aggregates.dataset import Dataset
 from domain.application import GovernanceApplication
 from domain.rules.statements import Statement
 from tests.integration.raw_access import RawAccess, SQLiteRawAccess
@@ -170,3 +177,128 @@ def run_history(org: SignedOrganisation, ledger: Ledger) -> History:
 def live_versions(answer: dict[str, Any], environment: str) -> list[int]:
     """The version numbers a ``deployments`` answer says run in ``environment``."""
     return [row["version"] for row in answer["rows"] if row["environment"] == environment]
+
+
+WRITERS = 3
+MODELS_PER_WRITER = 2
+VERSIONS_PER_MODEL = 3
+
+
+def register_and_train(app: GovernanceApplication, name: str) -> list[UUID]:
+    """Model ``name`` with ``VERSIONS_PER_MODEL`` trained versions; their ids."""
+    model_id = app.register_model(
+        actor="olga",
+        name=name,
+        purpose="score loan applications",
+        intended_use="decision support",
+        restrictions=[],
+        risk_tier="medium",
+    )
+    return [
+        app.train_model_version(
+            actor="dev",
+            model_id=model_id,
+            dataset_versions=[f"{name}-data:1"],
+            training_spec={"algorithm": "logistic_regression", "seed": number},
+            code_version="git:0123abc",
+            environment={"python": "3.11"},
+            artifact_digest=artifact(f"{name}/{number}"),
+            metrics={"auc": 0.8},
+        )
+        for number in range(VERSIONS_PER_MODEL)
+    ]
+
+
+def add_dataset_version(dataset: Dataset, number: int) -> None:
+    dataset.add_version(
+        digest=artifact(f"{dataset.name}/{number}"),
+        row_count=100 + number,
+        columns=["age", "amount"],
+        protected_attributes=["age"],
+        sensitivity="internal",
+        actor="stu",
+    )
+
+
+def conflicting_writer(settings: Settings, name: str) -> int:
+    """Add a version to a dataset another ledger changed meanwhile: the save conflicts, then the
+    writer reads the dataset again and retries. How many conflicts it met."""
+    mine, theirs = open_ledger(settings), open_ledger(settings)
+    try:
+        dataset_id = mine.application.register_dataset(name=name, description="d", actor="stu")
+        stale: Dataset = mine.application.repository.get(dataset_id)
+        fresh: Dataset = theirs.application.repository.get(dataset_id)
+        add_dataset_version(fresh, 1)
+        theirs.application.save(fresh)
+        conflicts = 0
+        add_dataset_version(stale, 1)
+        while True:
+            try:
+                mine.application.save(stale)
+                return conflicts
+            except IntegrityError:
+                conflicts += 1
+                stale = mine.application.repository.get(dataset_id)
+                add_dataset_version(stale, stale.version)
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def write_models(settings: Settings, writer: int) -> None:
+    """Writer ``writer`` registers and trains its own models, on its own ledger."""
+    opened = open_ledger(settings)
+    try:
+        for model in range(MODELS_PER_WRITER):
+            register_and_train(opened.application, f"writer-{writer}-{model}")
+    finally:
+        opened.close()
+
+
+class LiveWorker(threading.Thread):
+    """A projection worker on its own ledger, catching up ten leaves at a time until stopped;
+    ``meanwhile``: the positions it reached before ``stop`` was called."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.meanwhile: list[int] = []
+        self.failures: list[BaseException] = []
+        self._writing = True
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        ledger = open_ledger(self.settings)
+        try:
+            worker = projector(ledger, batch_size=7)
+            while not self._stop_event.is_set():
+                reached = worker.catch_up(until=worker.position() + 10)
+                if self._writing:
+                    self.meanwhile.append(reached)
+        except BaseException as exc:  # reported by the test's assertion
+            self.failures.append(exc)
+        finally:
+            ledger.close()
+
+    def stop(self) -> None:
+        self._writing = False
+        self._stop_event.set()
+        self.join()
+
+
+def in_threads(targets: list[Callable[[], object]]) -> list[BaseException]:
+    """Run each target in its own thread; the exceptions they raised."""
+    failures: list[BaseException] = []
+
+    def run(target: Callable[[], object]) -> None:
+        try:
+            target()
+        except BaseException as exc:  # reported by the caller's assertion
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures

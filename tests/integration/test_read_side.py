@@ -14,23 +14,18 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import IntegrityError
 
-from api.composition import Ledger, open_ledger
+from api.composition import Ledger
 from api.read_side import cited_answer, clear_read_side, projector, read_view, resolve_as_of
 from api.settings import Settings
-from domain.aggregates.dataset import Dataset
-from domain.application import GovernanceApplication
 from ledger.merkle import verify_inclusion
 from ledger.store.signed_event import stored_aggregate_id
 from projections.decision_query import why
@@ -44,99 +39,23 @@ from tests.e2e.conftest import GOVLEDGER
 from tests.integration.raw_access import RawAccess
 from tests.integration.read_side_history import (
     MODEL,
+    MODELS_PER_WRITER,
+    VERSIONS_PER_MODEL,
+    WRITERS,
     History,
+    LiveWorker,
     SignedOrganisation,
-    artifact,
+    conflicting_writer,
     dump_read_side,
+    in_threads,
     live_versions,
     log_size,
+    register_and_train,
     run_history,
     sources_in,
+    write_models,
 )
 from tests.unit.fakes import FakeClock
-
-WRITERS = 3
-MODELS_PER_WRITER = 2
-VERSIONS_PER_MODEL = 3
-
-
-def register_and_train(app: GovernanceApplication, name: str) -> list[UUID]:
-    """Model ``name`` with ``VERSIONS_PER_MODEL`` trained versions; their ids."""
-    model_id = app.register_model(
-        actor="olga",
-        name=name,
-        purpose="score loan applications",
-        intended_use="decision support",
-        restrictions=[],
-        risk_tier="medium",
-    )
-    return [
-        app.train_model_version(
-            actor="dev",
-            model_id=model_id,
-            dataset_versions=[f"{name}-data:1"],
-            training_spec={"algorithm": "logistic_regression", "seed": number},
-            code_version="git:0123abc",
-            environment={"python": "3.11"},
-            artifact_digest=artifact(f"{name}/{number}"),
-            metrics={"auc": 0.8},
-        )
-        for number in range(VERSIONS_PER_MODEL)
-    ]
-
-
-def add_dataset_version(dataset: Dataset, number: int) -> None:
-    dataset.add_version(
-        digest=artifact(f"{dataset.name}/{number}"),
-        row_count=100 + number,
-        columns=["age", "amount"],
-        protected_attributes=["age"],
-        sensitivity="internal",
-        actor="stu",
-    )
-
-
-def conflicting_writer(settings: Settings, name: str) -> int:
-    """Add a version to a dataset another ledger changed meanwhile: the save conflicts, then the
-    writer reads the dataset again and retries. How many conflicts it met."""
-    mine, theirs = open_ledger(settings), open_ledger(settings)
-    try:
-        dataset_id = mine.application.register_dataset(name=name, description="d", actor="stu")
-        stale: Dataset = mine.application.repository.get(dataset_id)
-        fresh: Dataset = theirs.application.repository.get(dataset_id)
-        add_dataset_version(fresh, 1)
-        theirs.application.save(fresh)
-        conflicts = 0
-        add_dataset_version(stale, 1)
-        while True:
-            try:
-                mine.application.save(stale)
-                return conflicts
-            except IntegrityError:
-                conflicts += 1
-                stale = mine.application.repository.get(dataset_id)
-                add_dataset_version(stale, stale.version)
-    finally:
-        mine.close()
-        theirs.close()
-
-
-def in_threads(targets: list[Callable[[], object]]) -> list[BaseException]:
-    """Run each target in its own thread; the exceptions they raised."""
-    failures: list[BaseException] = []
-
-    def run(target: Callable[[], object]) -> None:
-        try:
-            target()
-        except BaseException as exc:  # reported by the caller's assertion
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failures
 
 
 def verified_leaves(ledger: Ledger, answer: dict[str, Any]) -> set[int]:
@@ -174,53 +93,23 @@ class ReadSideContract:
     def test_a_rebuild_equals_what_a_live_worker_projected_during_concurrent_writes(
         self, settings: Settings, ledger: Ledger, org: SignedOrganisation, raw: RawAccess
     ) -> None:
-        writing, stop = threading.Event(), threading.Event()
-        meanwhile: list[int] = []
-
-        def live_worker() -> None:
-            """Catch up a few leaves at a time, noting the positions reached during the writes."""
-            mine = open_ledger(settings)
-            try:
-                worker = projector(mine, batch_size=7)
-                while not stop.is_set():
-                    reached = worker.catch_up(until=worker.position() + 10)
-                    if writing.is_set():
-                        meanwhile.append(reached)
-            finally:
-                mine.close()
-
-        def writer(number: int) -> Callable[[], object]:
-            def write() -> None:
-                opened = open_ledger(settings)
-                try:
-                    for model in range(MODELS_PER_WRITER):
-                        register_and_train(opened.application, f"writer-{number}-{model}")
-                finally:
-                    opened.close()
-
-            return write
-
-        conflicts: list[int] = []
-        worker_failures: list[BaseException] = []
-        worker = threading.Thread(target=lambda: worker_failures.extend(in_threads([live_worker])))
-        writing.set()
+        worker = LiveWorker(settings)
         worker.start()
+        conflicts: list[int] = []
         failures = in_threads(
             [
-                lambda: run_history(org, ledger),
-                *(writer(number) for number in range(WRITERS)),
+                partial(run_history, org, ledger),
+                *(partial(write_models, settings, number) for number in range(WRITERS)),
                 lambda: conflicts.append(conflicting_writer(settings, "retried-data")),
             ]
         )
-        writing.clear()
-        stop.set()
-        worker.join()
+        worker.stop()
 
         assert not failures, failures
-        assert not worker_failures, worker_failures
+        assert not worker.failures, worker.failures
         assert conflicts == [1]
         size = log_size(ledger)
-        assert any(0 < position < size for position in meanwhile), meanwhile
+        assert any(0 < position < size for position in worker.meanwhile), worker.meanwhile
         assert projector(ledger).catch_up() == size
         live = dump_read_side(raw)
         clear_read_side(ledger)
@@ -332,7 +221,7 @@ class ReadSideContract:
             assert set(row["sources"]) == cited
             assert {aggregate_of(ledger, leaf) for leaf in cited} <= subjects
 
-    def test_answers_as_of_each_step_say_what_was_true_then(
+    def test_deployments_and_why_as_of_each_step_show_what_ran_where_then(
         self, ledger: Ledger, history: History
     ) -> None:
         view, sizes = read_view(ledger), history.sizes
@@ -340,13 +229,25 @@ class ReadSideContract:
         def prod_at(step: str) -> list[int]:
             return live_versions(deployments(view, sizes[step], MODEL), "prod")
 
+        def running_at(step: str) -> list[tuple[int, list[str]]]:
+            explained = why(view, sizes[step], MODEL)["versions"]
+            return [(version["version"], version["environments"]) for version in explained]
+
         assert prod_at("registered") == []
         assert prod_at("v1_in_prod") == [1]
         assert prod_at("v3_in_prod") == [1, 3]
         assert prod_at("v3_rolled_back") == [1]
         assert prod_at("v1_retired") == []
-        with pytest.raises(NotFoundError):
+        assert running_at("v1_in_prod") == [(1, ["prod", "uat", "dev"])]
+        assert running_at("v3_rolled_back") == [(1, ["prod", "uat", "dev"]), (3, ["uat", "dev"])]
+        assert running_at("v1_retired") == [(3, ["uat", "dev"])]
+        with pytest.raises(NotFoundError, match="no version 2"):
             why(view, sizes["v1_in_prod"], MODEL, 2)
+
+    def test_why_as_of_each_step_follows_the_rejection_the_finding_and_its_acceptance(
+        self, ledger: Ledger, history: History
+    ) -> None:
+        view, sizes = read_view(ledger), history.sizes
 
         def prod_verdict(step: str, number: int) -> dict[str, Any]:
             (explained,) = why(view, sizes[step], MODEL, number)["versions"]
@@ -354,11 +255,17 @@ class ReadSideContract:
             return dict(verdict)
 
         assert prod_verdict("v2_validated", 2)["allowed"] is False
+        assert "reject" not in prod_verdict("v2_validated", 2)["reason"]
         assert "reject" in prod_verdict("v2_rejected", 2)["reason"]
         assert prod_verdict("v3_approved", 3)["allowed"] is True
         assert prod_verdict("finding_raised", 3)["allowed"] is False
         assert "bias" in prod_verdict("finding_raised", 3)["reason"]
         assert prod_verdict("risk_accepted", 3)["allowed"] is True
+
+    def test_an_approval_signature_status_changes_at_the_revocation_of_its_key(
+        self, ledger: Ledger, history: History
+    ) -> None:
+        view, sizes = read_view(ledger), history.sizes
 
         def ann_approval(step: str) -> dict[str, Any]:
             (explained,) = why(view, sizes[step], MODEL, 3)["versions"]
@@ -369,35 +276,41 @@ class ReadSideContract:
             ]
             return dict(approval)
 
-        assert ann_approval("v3_approved")["signature"]["status"] == "verified when recorded"
+        before = ann_approval("v3_approved")
+        assert before["signature"]["status"] == "verified when recorded"
         revoked = ann_approval("ann_key_revoked")
         revocation_leaf = sizes["ann_key_revoked"] - 1
         assert revoked["signature"]["status"] == (
             f"verified when recorded; key revoked at leaf {revocation_leaf}"
         )
-        assert revocation_leaf in revoked["sources"]
+        assert revoked["sources"] == sorted([*before["sources"], revocation_leaf])
+        assert ann_approval("v1_retired") == revoked
+
+    def test_risk_register_and_inventory_as_of_each_step_show_the_risk_then(
+        self, ledger: Ledger, history: History
+    ) -> None:
+        view, sizes = read_view(ledger), history.sizes
 
         def v3_risk(step: str) -> dict[str, Any]:
             rows = risk_register(view, sizes[step], MODEL)["rows"]
             (row,) = [row for row in rows if row["version"] == 3]
             return dict(row)
 
-        assert v3_risk("v3_approved")["open_findings"]["value"]["by_severity"]["high"] == 0
-        assert v3_risk("finding_raised")["open_findings"]["value"]["by_severity"]["high"] == 1
+        def open_high(step: str) -> int:
+            return int(v3_risk(step)["open_findings"]["value"]["by_severity"]["high"])
+
+        assert [open_high(step) for step in ("v3_approved", "finding_raised")] == [0, 1]
         assert v3_risk("finding_raised")["risk_acceptances"] == []
-        accepted = v3_risk("risk_accepted")
-        assert accepted["open_findings"]["value"]["by_severity"]["high"] == 0
-        assert [a["finding"] for a in accepted["risk_acceptances"]] == [str(history.finding)]
+        assert open_high("risk_accepted") == 0
+        accepted = v3_risk("risk_accepted")["risk_acceptances"]
+        assert [a["finding"] for a in accepted] == [str(history.finding)]
 
         def status(step: str) -> str:
             (row,) = inventory(view, sizes[step])["rows"]
             return str(row["status"]["value"])
 
-        assert [status(step) for step in ("registered", "v1_in_prod", "v1_retired")] == [
-            "registered",
-            "in_production",
-            "deployed",
-        ]
+        steps = ("registered", "v2_validated", "v1_retired")
+        assert [status(step) for step in steps] == ["registered", "in_production", "deployed"]
 
     def test_an_as_of_time_names_the_size_of_the_last_event_recorded_by_then(
         self, ledger: Ledger, history: History
