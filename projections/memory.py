@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ledger.encoding.canonical import canonical_json
+from projections.bodies import body_text
 from projections.read_state import (
     Direction,
     Edge,
@@ -176,7 +176,7 @@ class InMemoryReadSide:
 
 
 def _text(body: Mapping[str, Any]) -> str:
-    return canonical_json(body).decode("utf-8")
+    return body_text(body)
 
 
 def _valid(version: Versioned, as_of: int) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.encoding.canonical import canonical_json
+from projections.bodies import body_text
 from projections.read_state import Edge, Entry, Position
 from projections.tracking import Cursor, ReadSideRecorder
 
@@ -116,7 +116,7 @@ class SqlBatch:
     def put(self, kind: str, key: str, body: Mapping[str, Any], *, scope: str = "") -> None:
         """Make ``body`` the document's body from this event on."""
         document = self._document(kind, key)
-        text = canonical_json(body).decode("utf-8")
+        text = body_text(body)
         if document.current() == text:
             return
         if document.scope is None:
@@ -157,7 +157,7 @@ class SqlBatch:
         leaf, recorded_at = self._position.leaf_index, self._position.recorded_at
         sequence = self._sequence.get(leaf, 0)
         self._sequence[leaf] = sequence + 1
-        body = canonical_json(dict(entry.body)).decode("utf-8")
+        body = body_text(entry.body)
         self._entries.append((leaf, sequence, entry, body, recorded_at))
 
     def write(self, cursor: Cursor) -> None:
