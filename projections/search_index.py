@@ -7,9 +7,12 @@ model, actor and recorded time.
   sequence, record_count, first_id, last_id, start, end, merkle_root, digest, summary_digest;
 - ``explanation`` per ``Explanation.Recorded``: model, version, explanation_id, prediction_ref,
   method, weights_digest, fidelity;
-- ``refusal`` per ``CommandRefusal.CommandRefused``: actor, command, reason. The event records
-  no arguments, so the model a refused command meant cannot be told: its subject is ``""`` and
-  a search for refusals filtered by model finds none; search them by actor and time.
+- ``refusal`` per ``CommandRefusal.CommandRefused``: actor, command, reason, subject_id (the id
+  of the aggregate the refused command was about), and model and version: the model the catalog
+  says that id belongs to (``projections.timeline.model_of``: a version, model or finding id)
+  and the version's number, else ``""`` and null. Filed under that model, so a search for
+  refusals filtered by model finds them; a refusal about nothing the catalog knows (a refusal
+  recorded before subjects, whose subject is ``""``) is found by actor and time only.
 
 ``search`` filters on the ledger's recorded time of the event (``since`` and ``until``,
 inclusive), not on a segment's own start and end. Each row cites its leaf in ``sources``.
@@ -22,7 +25,7 @@ from typing import Any
 from projections.catalog import PREDICTION_LOG, version_name
 from projections.events import event_name
 from projections.read_state import Entry, EntryFilter, ReadState, ReadView
-from projections.timeline import require_model
+from projections.timeline import model_of, require_model
 from projections.times import parse_time
 
 __all__ = [
@@ -54,8 +57,7 @@ class SearchIndexProjection:
         elif name == "Explanation.Recorded":
             _index_explanation(event, state)
         elif name == "CommandRefusal.CommandRefused":
-            body = {"actor": event.actor, "command": event.command, "reason": event.reason}
-            state.append(Entry(REFUSAL, "", event.actor, body))
+            _index_refusal(event, state)
 
 
 def search(
@@ -135,3 +137,17 @@ def _index_explanation(event: Any, state: ReadState) -> None:
         "fidelity": event.fidelity,
     }
     state.append(Entry(EXPLANATION, version.model, event.actor, body))
+
+
+def _index_refusal(event: Any, state: ReadState) -> None:
+    subject_id = str(event.subject)
+    subject = model_of(state, subject_id) or {"model": ""}
+    body = {
+        "actor": event.actor,
+        "command": event.command,
+        "reason": event.reason,
+        "subject_id": subject_id,
+        "model": subject["model"],
+        "version": subject.get("number"),
+    }
+    state.append(Entry(REFUSAL, subject["model"], event.actor, body))

@@ -6,9 +6,12 @@ monitors: the event's name, the version number (null for the model's own events)
 summary, and the aggregate id and version. ``timeline`` answers one model's lines as of a log
 size; each row's ``sources`` is ``[leaf_index]``, the leaf whose inclusion proof backs it.
 
-A ``CommandRefusal`` records who was refused which command and why, not the command's
-arguments, so the model it concerned cannot be told from the event: refusals are filed in the
-search index (``projections.search_index``), never on a model's timeline.
+A ``CommandRefusal`` records who was refused which command, why, and its ``subject``: the id
+of the aggregate the command was about. When the catalog names that id (``model_of``: a version,
+model or finding id) the refusal is a line of that model's timeline, e.g. ``REFUSED: dee may not
+deploy v2: <reason>``; a refusal about nothing the catalog knows (another kind of subject, a
+model never registered, ``""`` for refusals recorded before subjects) is on no timeline, only
+in the search index (``projections.search_index``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from projections.errors import NotFoundError
 from projections.events import event_name
 from projections.read_state import Entry, EntryFilter, ReadState, ReadView, StoredEntry
 
-__all__ = ["TIMELINE", "TimelineProjection", "require_model", "timeline"]
+__all__ = ["TIMELINE", "TimelineProjection", "model_of", "require_model", "timeline"]
 
 TIMELINE = "timeline"
 """The entry kind of a timeline line."""
@@ -83,6 +86,7 @@ _SUMMARIES = {
     "Monitor.WindowEvaluated": (
         "{actor} evaluated a {kind} window of {v} in {environment}; breaches: {breaches}"
     ),
+    "CommandRefusal.CommandRefused": "REFUSED: {actor} may not {refused} {target}: {reason}",
 }
 """One readable line per event; fields come from the subject first, then the event."""
 
@@ -151,6 +155,37 @@ def _subject(name: str, event: Any, state: ReadState) -> dict[str, Any] | None:
     """The model (and version number, and what the summary needs) ``event`` is about."""
     find = _SUBJECTS.get(name.partition(".")[0])
     return None if find is None else find(name, event, state)
+
+
+def model_of(state: ReadState, aggregate_id: str) -> dict[str, Any] | None:
+    """``{"model"}``, with ``"number"`` for a version or a finding, of the model the catalog
+    says ``aggregate_id`` belongs to (a version, model or finding id); None when it names none."""
+    version = version_name(state, aggregate_id)
+    if version is not None:
+        return {"model": version.model, "number": version.number}
+    model = state.get(MODEL, aggregate_id)
+    if model is not None:
+        return {"model": model["name"]}
+    finding = state.get(FINDING, aggregate_id)
+    if finding is not None and finding["model"]:
+        return {"model": finding["model"], "number": finding["number"]}
+    return None
+
+
+def _refusal_subject(_name: str, event: Any, state: ReadState) -> dict[str, Any] | None:
+    """The model a refused command was about, and how the line names its subject."""
+    subject_id = str(event.subject)
+    subject = model_of(state, subject_id)
+    if subject is None:
+        return None
+    number = subject.get("number")
+    refused = str(event.command).replace("_", " ")
+    if state.get(FINDING, subject_id) is not None:
+        target = f"finding {_finding_title(state, subject_id)} of v{number}"
+        refused = refused.removesuffix(" finding")  # "close finding 'bias'", not "finding finding"
+    else:
+        target = f"v{number}" if number else f"model {subject['model']}"
+    return {**subject, "target": target, "refused": refused}
 
 
 def _model_version_subject(name: str, event: Any, state: ReadState) -> dict[str, Any] | None:
@@ -228,6 +263,7 @@ _SUBJECTS: dict[str, Callable[[str, Any, ReadState], dict[str, Any] | None]] = {
     "Finding": _finding_subject,
     "PredictionLog": _prediction_log_subject,
     "Monitor": _monitor_subject,
+    "CommandRefusal": _refusal_subject,
 }
 """How to find the model an event is about, by its aggregate."""
 

@@ -17,6 +17,7 @@ from projections.memory import InMemoryReadSide
 from projections.search_index import SearchIndexProjection, search
 from tests.unit.fakes import IN_MEMORY_ENV, OTHER_ARTIFACT, Organisation, organisation_on, topics
 from tests.unit.projections.read_side import project_in_memory
+from tests.unit.test_refusal_subjects import record_v1_refusal
 
 ROOT = "ab" * 32
 SUMMARY = "sha256:" + "5" * 64
@@ -48,6 +49,7 @@ def seal(org: Organisation, version_id: UUID, sequence: int, actor: str = "mon")
 class Story:
     org: Organisation
     explanation_id: UUID
+    versions: dict[str, UUID]
     sizes: dict[str, int]
     read_side: InMemoryReadSide
 
@@ -86,12 +88,15 @@ def story() -> Story:
         weights_digest=SUMMARY,
         fidelity=0.87,
     )
+    loans = org.train(org.register_model("loans"), actor="max")
     with pytest.raises(SegregationOfDutiesError):
-        org.approve(org.train(org.register_model("loans"), actor="max"), "max")
+        org.approve(loans, "max")
+    record_v1_refusal(org.app, "eve", "set_policy", "'eve' is not a registered principal")
     with pytest.raises(NotAuthorizedError):
         org.app.retire(actor="dev", version_id=credit)
     read_side = project_in_memory(org.app, CatalogProjection(), SearchIndexProjection())
-    return Story(org, explanation_id, sizes, read_side)
+    versions = {"credit": credit, "fraud": fraud, "loans": loans}
+    return Story(org, explanation_id, versions, sizes, read_side)
 
 
 def test_each_sealed_segment_is_found_by_model_with_its_proof_material(story: Story) -> None:
@@ -161,17 +166,41 @@ def test_an_explanation_is_found_by_model(story: Story) -> None:
     assert story.rows("explanation", model="fraud") == []
 
 
-def test_refusals_are_found_by_actor_but_name_no_model(story: Story) -> None:
+def test_refusals_are_found_by_the_model_they_were_about_and_by_actor(story: Story) -> None:
     refused = story.leaves("CommandRefused")
 
     rows = story.rows("refusal")
     assert [(row["actor"], row["command"], row["sources"]) for row in rows] == [
         ("max", "grant_approval", [refused[0]]),
-        ("dev", "retire", [refused[1]]),
+        ("eve", "set_policy", [refused[1]]),
+        ("dev", "retire", [refused[2]]),
     ]
     assert "'max' developed version 1 and may not approve or reject it" in rows[0]["reason"]
     assert [row["command"] for row in story.rows("refusal", actor="dev")] == ["retire"]
-    assert story.rows("refusal", model="credit") == []
+    (retire,) = story.rows("refusal", model="credit")
+    assert {key: retire[key] for key in ("command", "model", "version", "subject_id")} == {
+        "command": "retire",
+        "model": "credit",
+        "version": 1,
+        "subject_id": str(story.versions["credit"]),
+    }
+    assert [row["subject_id"] for row in story.rows("refusal", model="loans")] == [
+        str(story.versions["loans"])
+    ]
+    assert story.rows("refusal", model="fraud") == []
+
+
+def test_a_refusal_recorded_before_subjects_is_indexed_under_no_model(story: Story) -> None:
+    (before_subjects,) = story.rows("refusal", actor="eve")
+
+    assert {key: before_subjects[key] for key in ("model", "version", "subject_id")} == {
+        "model": "",
+        "version": None,
+        "subject_id": "",
+    }
+    assert before_subjects["reason"] == "'eve' is not a registered principal"
+    every_model = [row for m in ("credit", "loans") for row in story.rows("refusal", model=m)]
+    assert before_subjects not in every_model
 
 
 def test_the_index_as_of_a_past_size_holds_only_what_was_sealed_before(story: Story) -> None:
@@ -199,7 +228,7 @@ def test_an_unknown_kind_or_model_is_refused_with_what_exists(story: Story) -> N
 def test_the_rendering_shows_the_columns_of_the_kind(story: Story) -> None:
     shown = render(search(story.read_side, story.read_side.size(), "refusal")).splitlines()
 
-    assert shown[0] == "2 refusal entries (offset 0)"
+    assert shown[0] == "3 refusal entries (offset 0)"
     assert shown[1].split() == ["leaf", "recorded", "at", "actor", "command", "reason"]
     assert shown[-1].split()[2:4] == ["dev", "retire"]
     segments = render(search(story.read_side, story.read_side.size(), "prediction_segment"))

@@ -9,7 +9,13 @@ import pytest
 
 from api.auditor_views.timeline import render
 from domain.aggregates.prediction_log import PredictionLog
-from domain.errors import SegregationOfDutiesError
+from domain.aggregates.refusal import CommandRefusal
+from domain.errors import (
+    InvalidStateError,
+    NotAuthorizedError,
+    RuleError,
+    SegregationOfDutiesError,
+)
 from projections.catalog import CatalogProjection
 from projections.errors import NotFoundError
 from projections.memory import InMemoryReadSide
@@ -23,6 +29,7 @@ from tests.unit.fakes import (
     topics,
 )
 from tests.unit.projections.read_side import project_in_memory
+from tests.unit.test_refusal_subjects import record_v1_refusal
 
 DIGEST = "sha256:" + "d" * 64
 
@@ -93,6 +100,13 @@ def story() -> Story:
     org.validate(v2)
     with pytest.raises(SegregationOfDutiesError):
         org.approve(v2, "max")
+    with pytest.raises(RuleError):
+        org.deploy(v2, "prod")
+    with pytest.raises(InvalidStateError):
+        org.app.close_finding(actor="vera", finding_id=finding_id)
+    with pytest.raises(NotAuthorizedError):
+        org.train(model_id, actor="olga")
+    record_v1_refusal(org.app, "dev", "retire", "'dev' may not retire")
     org.app.roll_back(actor="dee", version_id=v1, environment="prod")
     org.train(org.register_model("fraud"))
     log_id = PredictionLog.create_id(v1, "prod", "prediction")
@@ -101,10 +115,20 @@ def story() -> Story:
     return Story(org, ids, sizes, read_side)
 
 
+def refusal_subject(story: Story, aggregate_id: UUID) -> str | None:
+    """The subject of the refusal ``aggregate_id``, None if it is not a refusal."""
+    aggregate: object = story.org.app.repository.get(aggregate_id)
+    return aggregate.subject if isinstance(aggregate, CommandRefusal) else None
+
+
 def test_every_event_about_the_model_is_a_line_in_leaf_order(story: Story) -> None:
     notifications = story.org.app.recorder.select_notifications(start=1, limit=10_000)
+    subjects = {str(aggregate_id) for aggregate_id in story.ids}
     about_credit = [
-        leaf for leaf, note in enumerate(notifications) if note.originator_id in story.ids
+        leaf
+        for leaf, note in enumerate(notifications)
+        if note.originator_id in story.ids
+        or refusal_subject(story, UUID(str(note.originator_id))) in subjects
     ]
 
     rows = timeline(story.read_side, story.read_side.size(), "credit", limit=1000)["rows"]
@@ -160,11 +184,40 @@ def test_rows_carry_the_event_the_version_and_the_actor(story: Story) -> None:
     assert all(row["recorded_at"].endswith("Z") for row in rows)
 
 
-def test_a_refused_command_is_not_on_the_timeline(story: Story) -> None:
-    summaries = story.summaries(limit=1000)
+def test_a_refused_command_is_a_line_of_the_timeline_of_the_model_it_was_about(
+    story: Story,
+) -> None:
+    rows = timeline(story.read_side, story.read_side.size(), "credit", limit=1000)["rows"]
 
-    assert "CommandRefused" in topics(story.org.app)
-    assert not any("max approved" in line or "refus" in line for line in summaries)
+    refused = [row for row in rows if row["event"] == "CommandRefusal.CommandRefused"]
+    assert [(row["actor"], row["version"]) for row in refused] == [
+        ("max", 2),
+        ("dee", 2),
+        ("vera", 1),
+        ("olga", None),
+    ]
+    assert [row["summary"] for row in refused] == [
+        "REFUSED: max may not grant approval v2: 'max' developed version 2 and may not approve "
+        "or reject it: another approver must",
+        "REFUSED: dee may not deploy v2: prod needs 2 distinct approver(s) of "
+        f"{OTHER_ARTIFACT} for a high-risk model (policy default-1); it has 0",
+        "REFUSED: vera may not close finding 'bias' of v1: finding 'bias' is open: remediate it "
+        "or have an approver accept the risk before closing it",
+        "REFUSED: olga may not train model version model credit: 'olga' may not "
+        "train_model_version: it needs the role model_developer, granted by an admin",
+    ]
+    assert not any("max approved" in row["summary"] for row in rows)
+
+
+def test_a_refusal_about_nothing_the_catalog_names_is_on_no_timeline(story: Story) -> None:
+    every_line = story.summaries(limit=1000) + [
+        row["summary"]
+        for row in timeline(story.read_side, story.read_side.size(), "fraud", limit=1000)["rows"]
+    ]
+
+    assert topics(story.org.app).count("CommandRefused") == 5
+    assert sum(line.startswith("REFUSED") for line in every_line) == 4
+    assert not any("may not retire" in line for line in every_line)
 
 
 def test_the_timeline_as_of_a_past_size_stops_there(story: Story) -> None:
