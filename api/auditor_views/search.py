@@ -21,7 +21,7 @@ _COLUMNS = {
         "merkle_root",
     ],
     "explanation": ["model", "version", "prediction_ref", "method", "fidelity", "weights_digest"],
-    "refusal": ["command", "reason"],
+    "refusal": ["model", "version", "command", "reason"],
 }
 """What each kind shows after its leaf, time and actor."""
 
