@@ -229,8 +229,10 @@ def test_the_rendering_shows_the_columns_of_the_kind(story: Story) -> None:
     shown = render(search(story.read_side, story.read_side.size(), "refusal")).splitlines()
 
     assert shown[0] == "3 refusal entries (offset 0)"
-    assert shown[1].split() == ["leaf", "recorded", "at", "actor", "command", "reason"]
-    assert shown[-1].split()[2:4] == ["dev", "retire"]
+    assert shown[1].split() == [
+        "leaf", "recorded", "at", "actor", "model", "version", "command", "reason"
+    ]  # fmt: skip
+    assert shown[-1].split()[2:6] == ["dev", "credit", "1", "retire"]
     segments = render(search(story.read_side, story.read_side.size(), "prediction_segment"))
     assert "merkle root" in segments.splitlines()[1]
     assert ROOT in segments
