@@ -148,8 +148,9 @@ def cited_answer(
     ledger: Ledger, view: ReadView, as_of_text: str | None, query: Query
 ) -> dict[str, Any]:
     """Run ``query`` as of ``as_of_text`` and state the log size and root it reflects."""
-    size = resolve_as_of(as_of_text, view, ledger)
-    result = query(view, size)
+    with view.session():
+        size = resolve_as_of(as_of_text, view, ledger)
+        result = query(view, size)
     tree = ledger.tree
     with tree.reading() as c:
         root = tree.root_at(c, size)

@@ -24,7 +24,7 @@ from projections.decision_facts import Statement, statement
 from projections.decision_gates import PolicyInForce, gate_statements, policy_in_force
 from projections.decisions import KEY, MODEL, POLICY, POLICY_KEY, VERSION_KIND
 from projections.errors import NotFoundError
-from projections.read_state import ReadView
+from projections.read_state import ReadView, Versioned
 
 __all__ = ["why"]
 
@@ -43,12 +43,19 @@ def why(view: ReadView, as_of: int, model: str, version: int | None = None) -> d
     bodies = {
         doc.body["number"]: doc.body for doc in view.documents(VERSION_KIND, as_of, scope=model)
     }
-    context = _Context(view, as_of, policy, tier.body)
+    chosen = _chosen(bodies, model, version, as_of)
+    keyids = {
+        fact["signature"]["keyid"]
+        for body in chosen
+        for fact in body["facts"]
+        if fact.get("signature") is not None
+    }
+    context = _Context(as_of, policy, tier.body, view.documents_by_keys(KEY, keyids, as_of))
     return {
         "model": model,
         "risk_tier": {"tier": tier.body["risk_tier"], "sources": tier.body["sources"]},
         "policy": {"version": policy["version"], "sources": policy["sources"]},
-        "versions": [context.explain(body) for body in _chosen(bodies, model, version, as_of)],
+        "versions": [context.explain(body) for body in chosen],
     }
 
 
@@ -74,12 +81,17 @@ def _first_environment(body: Mapping[str, Any]) -> int:
 
 
 class _Context:
-    """What every explanation of one answer shares: the view, its size, the policy, the tier."""
+    """What every explanation of one answer shares: its size, the policy, the tier and the
+    revocations of the keys that signed."""
 
     def __init__(
-        self, view: ReadView, as_of: int, policy: PolicyInForce, model: Mapping[str, Any]
+        self,
+        as_of: int,
+        policy: PolicyInForce,
+        model: Mapping[str, Any],
+        revoked_keys: Mapping[str, Versioned],
     ) -> None:
-        self.view = view
+        self.revoked_keys = revoked_keys
         self.as_of = as_of
         self.policy = policy
         self.model = model
@@ -126,7 +138,7 @@ class _Context:
             return dict(fact)
         status = "verified when recorded"
         sources = list(fact["sources"])
-        revoked = self.view.document(KEY, signature["keyid"], self.as_of)
+        revoked = self.revoked_keys.get(signature["keyid"])
         if revoked is not None:
             status += f"; key revoked at leaf {revoked.body['revoked_at']}"
             sources += revoked.body["sources"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from projections.bodies import body_text
@@ -99,6 +100,10 @@ class InMemoryReadSide:
 
     # ReadView: what queries read.
 
+    def session(self) -> AbstractContextManager[None]:
+        """Nothing to hold in memory: every read sees one consistent state anyway."""
+        return nullcontext()
+
     def size(self) -> int:
         """The log size applied so far."""
         return len(self._times)
@@ -120,6 +125,11 @@ class InMemoryReadSide:
             if _valid(version, as_of) and (scope is None or version.scope == scope)
         ]
         return sorted(found, key=lambda version: version.key)
+
+    def documents_by_keys(self, kind: str, keys: Iterable[str], as_of: int) -> dict[str, Versioned]:
+        """The documents of ``kind`` among ``keys`` valid at ``as_of``."""
+        found = {key: self.document(kind, key, as_of) for key in set(keys)}
+        return {key: version for key, version in found.items() if version is not None}
 
     def edges(self, nodes: Iterable[str], direction: Direction, as_of: int) -> list[StoredEdge]:
         """Edges leaving ``nodes`` in ``direction``, added before ``as_of``, by leaf."""

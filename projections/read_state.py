@@ -15,6 +15,7 @@ size, so an answer about the past never needs the log replayed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -140,6 +141,9 @@ class ReadState(Protocol):
 class ReadView(Protocol):
     """The read side as queries see it: every row as of a log size."""
 
+    def session(self) -> AbstractContextManager[None]:
+        """Run the queries inside as one read transaction (an answer asks for one)."""
+
     def size(self) -> int:
         """The log size the read side has processed."""
 
@@ -148,6 +152,9 @@ class ReadView(Protocol):
 
     def documents(self, kind: str, as_of: int, *, scope: str | None = None) -> list[Versioned]:
         """Every document of ``kind`` (of ``scope`` when given) valid at ``as_of``, by key."""
+
+    def documents_by_keys(self, kind: str, keys: Iterable[str], as_of: int) -> dict[str, Versioned]:
+        """The documents of ``kind`` among ``keys`` valid at ``as_of`` (absent ones left out)."""
 
     def edges(self, nodes: Iterable[str], direction: Direction, as_of: int) -> list[StoredEdge]:
         """Edges leaving ``nodes`` upstream (as sources) or downstream (as targets), added

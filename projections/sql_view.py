@@ -10,7 +10,8 @@ a snapshot.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from projections.read_state import (
@@ -22,7 +23,7 @@ from projections.read_state import (
     StoredEntry,
     Versioned,
 )
-from projections.tracking import ReadSideRecorder
+from projections.tracking import Cursor, ReadSideRecorder
 
 __all__ = ["SqlReadView"]
 
@@ -41,6 +42,14 @@ _DOCUMENTS = (
     "WHERE x.kind = k.kind AND x.key = k.key AND x.valid_from <= ?) "
     "AND (d.valid_to IS NULL OR d.valid_to > ?) ORDER BY k.key"
 )
+_DOCUMENTS_BY_KEYS = (
+    "SELECT d.kind, d.key, k.scope, d.valid_from, d.valid_to, d.body "
+    "FROM read_keys k JOIN read_documents d ON d.kind = k.kind AND d.key = k.key "
+    "WHERE k.kind = ? AND k.key IN ({marks}) AND k.first_from <= ? AND d.valid_from = "
+    "(SELECT MAX(x.valid_from) FROM read_documents x "
+    "WHERE x.kind = k.kind AND x.key = k.key AND x.valid_from <= ?) "
+    "AND (d.valid_to IS NULL OR d.valid_to > ?)"
+)
 _EDGES = (
     "SELECT source, relation, target, leaf_index FROM read_edges "
     "WHERE {column} IN ({marks}) AND leaf_index < ?"
@@ -57,18 +66,41 @@ class SqlReadView:
     def __init__(self, recorder: ReadSideRecorder) -> None:
         self._recorder = recorder
         self._mark = recorder.placeholder
+        self._held: Cursor | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Run the queries inside on one read transaction (one connection, no round trips to
+        begin and end each); an answer of many queries asks for one."""
+        if self._held is not None:
+            yield
+            return
+        with self._recorder.reading() as cursor:
+            self._held = cursor
+            try:
+                yield
+            finally:
+                self._held = None
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Cursor]:
+        if self._held is not None:
+            yield self._held
+        else:
+            with self._recorder.reading() as cursor:
+                yield cursor
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self._mark)
 
     def _rows(self, statement: str, params: Sequence[Any]) -> list[Any]:
-        with self._recorder.reading() as cursor:
+        with self._cursor() as cursor:
             cursor.execute(self._sql(statement), tuple(params))
             return list(cursor.fetchall())
 
     def size(self) -> int:
         """The log size the read side has processed."""
-        with self._recorder.reading() as cursor:
+        with self._cursor() as cursor:
             return self._recorder.position_in(cursor)
 
     def document(self, kind: str, key: str, as_of: int) -> Versioned | None:
@@ -88,6 +120,18 @@ class SqlReadView:
             statement = _DOCUMENTS.format(scope="AND k.scope = ?")
             params = (kind, scope, as_of, as_of, as_of)
         return [_versioned(row) for row in self._rows(statement, params)]
+
+    def documents_by_keys(self, kind: str, keys: Iterable[str], as_of: int) -> dict[str, Versioned]:
+        """The documents of ``kind`` among ``keys`` valid at ``as_of``, in one query per 500."""
+        wanted = sorted(set(keys))
+        found: dict[str, Versioned] = {}
+        for start in range(0, len(wanted), _IN_LIST_CHUNK):
+            chunk = wanted[start : start + _IN_LIST_CHUNK]
+            statement = _DOCUMENTS_BY_KEYS.format(marks=", ".join("?" * len(chunk)))
+            for row in self._rows(statement, (kind, *chunk, as_of, as_of, as_of)):
+                version = _versioned(row)
+                found[version.key] = version
+        return found
 
     def edges(self, nodes: Iterable[str], direction: Direction, as_of: int) -> list[StoredEdge]:
         """Edges leaving ``nodes`` in ``direction``, added before ``as_of``, by leaf."""

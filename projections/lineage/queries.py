@@ -8,7 +8,7 @@ visiting each node once; every node and edge it returns cites the leaves of its 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from projections.errors import NotFoundError, ProjectionError
@@ -48,8 +48,10 @@ def resolve(view: ReadView, as_of: int, name: str) -> str:
     """The node key of a model (``credit-risk``), model version (``credit-risk@2``), dataset or
     dataset version (``german-credit@1``, ``german-credit:1``), or of a node key itself;
     NotFoundError naming similar names when none is known at log size ``as_of``."""
-    for key in _candidates(name):
-        if view.document(NODE, key, as_of) is not None:
+    candidates = list(_candidates(name))
+    found = view.documents_by_keys(NODE, candidates, as_of)
+    for key in candidates:
+        if key in found:
             return key
     known = sorted({str(named.body["name"]) for named in view.documents(NAMED, as_of)})
     similar = difflib.get_close_matches(name, known, n=5, cutoff=0.6)
@@ -87,11 +89,19 @@ def _walk(
     return levels, edges
 
 
-def _node_row(view: ReadView, as_of: int, key: str, depth: int) -> dict[str, Any]:
-    node = view.document(NODE, key, as_of)
-    if node is None:
-        raise ProjectionError(f"a lineage edge names {key}, which has no node: rebuild lineage")
-    body = node.body
+def _node_rows(view: ReadView, as_of: int, ordered: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """The rows of the nodes reached, read in one query per 500 nodes."""
+    nodes = view.documents_by_keys(NODE, (key for key, _ in ordered), as_of)
+    rows = []
+    for key, depth in ordered:
+        node = nodes.get(key)
+        if node is None:
+            raise ProjectionError(f"a lineage edge names {key}, which has no node: rebuild lineage")
+        rows.append(_node_row(key, node.body, depth))
+    return rows
+
+
+def _node_row(key: str, body: Mapping[str, Any], depth: int) -> dict[str, Any]:
     attributes = {name: value for name, value in body.items() if name not in _FIXED}
     return {
         "key": key,
@@ -124,7 +134,7 @@ def lineage(
         "root": root,
         "direction": direction or "both",
         "depth": depth,
-        "nodes": [_node_row(view, as_of, key, level) for key, level in ordered],
+        "nodes": _node_rows(view, as_of, ordered),
         "edges": [
             {"source": e.source, "relation": e.relation, "target": e.target, "sources": [leaf]}
             for e, leaf in sorted(edges.items(), key=lambda item: (item[1], *_order(item[0])))

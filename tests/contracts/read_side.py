@@ -131,6 +131,22 @@ class ReadSideContract:
         assert [d.key for d in view.documents("doc", 6, scope="m1")] == ["a"]
         assert view.documents("doc", 0) == []
 
+    def test_documents_by_keys_gives_those_valid_at_a_size(self, view: ReadView) -> None:
+        found = view.documents_by_keys("doc", ["a", "b", "c", "nope"], 4)
+        assert {key: dict(version.body) for key, version in found.items()} == {"a": {"n": 2}}
+        found = view.documents_by_keys("doc", ["a", "b"], 6)
+        assert {key: dict(version.body) for key, version in found.items()} == {
+            "a": {"n": 4},
+            "b": {"n": 9},
+        }
+        assert view.documents_by_keys("doc", [], 6) == {}
+
+    def test_a_session_reads_the_same_as_single_queries(self, view: ReadView) -> None:
+        with view.session():
+            assert self.body(view, "a", 3) == {"n": 2}
+            assert [d.key for d in view.documents("doc", 6)] == ["a", "b"]
+            assert view.size() == 6
+
     def test_reads_while_projecting_see_earlier_writes(self, view: ReadView) -> None:
         seen = view.document("seen", "a", 6)
         assert seen is not None
