@@ -18,10 +18,41 @@ from projections.bodies import body_text
 from projections.read_state import Edge, Entry, Position
 from projections.tracking import Cursor, ReadSideRecorder
 
-__all__ = ["ConcurrentProjectionError", "SqlBatch"]
+__all__ = ["ConcurrentProjectionError", "DocumentCache", "SqlBatch"]
 
-_CURRENT = "SELECT body FROM read_documents WHERE kind = ? AND key = ? AND valid_to IS NULL"
-_KNOWN_KEY = "SELECT scope FROM read_keys WHERE kind = ? AND key = ?"
+Stored = tuple[str | None, str | None, bool]
+"""A document as stored after a batch: its current body text, its scope, whether it has a key."""
+
+
+class DocumentCache:
+    """What earlier batches of one worker left in the documents they touched, so the next batch
+    need not read them back. Valid only while that worker alone writes: dropped on a
+    ``ConcurrentProjectionError``, and when it holds more than ``limit`` documents."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._limit = limit
+        self._stored: dict[tuple[str, str], Stored] = {}
+
+    def get(self, kind: str, key: str) -> Stored | None:
+        """The document as stored, when known."""
+        return self._stored.get((kind, key))
+
+    def update(self, stored: dict[tuple[str, str], Stored]) -> None:
+        """Remember what a batch just committed."""
+        if len(self._stored) + len(stored) > self._limit:
+            self._stored.clear()
+        self._stored.update(stored)
+
+    def clear(self) -> None:
+        """Forget everything (another writer moved the read side on)."""
+        self._stored.clear()
+
+
+_STORED = (
+    "SELECT k.scope, d.body FROM read_keys k LEFT JOIN read_documents d "
+    "ON d.kind = k.kind AND d.key = k.key AND d.valid_to IS NULL "
+    "WHERE k.kind = ? AND k.key = ?"
+)
 _LOG_TIME = "SELECT log_time FROM read_log_times WHERE leaf_index = ?"
 
 
@@ -49,8 +80,11 @@ class _Document:
 class SqlBatch:
     """``ReadState`` for one batch of events starting at log size ``start``."""
 
-    def __init__(self, recorder: ReadSideRecorder, start: int) -> None:
+    def __init__(
+        self, recorder: ReadSideRecorder, start: int, cache: DocumentCache | None = None
+    ) -> None:
         self._recorder = recorder
+        self._cache = cache
         self._mark = recorder.placeholder
         self.start = start
         self._position = Position(start - 1, "")
@@ -98,15 +132,20 @@ class SqlBatch:
     def _document(self, kind: str, key: str) -> _Document:
         found = self._documents.get((kind, key))
         if found is None:
-            current = self._read(_CURRENT, (kind, key))
-            known = self._read(_KNOWN_KEY, (kind, key))
-            found = _Document(
-                stored_body=current["body"] if current else None,
-                scope=known["scope"] if known else None,
-                known=known is not None,
-            )
+            stored = self._cache.get(kind, key) if self._cache is not None else None
+            if stored is None:
+                row = self._read(_STORED, (kind, key))
+                stored = (row["body"], row["scope"], True) if row else (None, None, False)
+            found = _Document(stored_body=stored[0], scope=stored[1], known=stored[2])
             self._documents[(kind, key)] = found
         return found
+
+    def stored_after(self) -> dict[tuple[str, str], Stored]:
+        """Each document this batch touched as it is stored once the batch is written."""
+        return {
+            place: (document.current(), document.scope, document.known or bool(document.versions))
+            for place, document in self._documents.items()
+        }
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         """The current body of a document (a copy), or None."""

@@ -23,7 +23,7 @@ from projections.events import event_name
 from projections.memory import InMemoryReadSide
 from projections.projection import ReadModelProjection
 from projections.read_state import Position, ReadState
-from projections.sql_batch import ConcurrentProjectionError, SqlBatch
+from projections.sql_batch import ConcurrentProjectionError, DocumentCache, SqlBatch
 from projections.times import utc_text
 from projections.tracking import ReadSideRecorder
 
@@ -55,6 +55,7 @@ class Projector:
         self._projections = tuple(projections)
         self._batch_size = batch_size
         self._checker: EntryChecker | None = None
+        self._cache = DocumentCache()
 
     def position(self) -> int:
         """The log size the read side has processed."""
@@ -96,11 +97,13 @@ class Projector:
                     batch.write(cursor)
             except ConcurrentProjectionError as exc:
                 self._checker = None  # someone else moved on: verify again from where they are
+                self._cache.clear()
                 if exclusive:
                     raise ProjectionError(
                         f"another worker projected meanwhile ({exc}): stop it, then replay"
                     ) from None
                 continue
+            self._cache.update(batch.stored_after())
             if stopped:
                 return batch.end
 
@@ -113,7 +116,7 @@ class Projector:
         self, start: int, entries: Sequence[Any], until_time: str | None
     ) -> tuple[SqlBatch, bool]:
         checker = self._checker_at(start)
-        batch = SqlBatch(self._recorder, start)
+        batch = SqlBatch(self._recorder, start, self._cache)
         with self._recorder.reading() as reader:
             batch.reading_with(reader)
             for entry in entries:
