@@ -3,10 +3,11 @@
 ``govledger init --owner-db OWNER_URL`` runs the migrations as the owner, then grants the service
 role of ``GOVLEDGER_DATABASE_URL`` exactly what the commands need: SELECT and INSERT on the
 ledger tables, USAGE of the notification-id sequence, SELECT on ``alembic_version`` (to check the
-schema) and USAGE of the schema. The read side's tables are derived (``govledger replay``
-rebuilds them from the verified log), so the service role may also update and delete there. The service role owns nothing, so it cannot disable or drop the
-append-only triggers or replace their function; without UPDATE, DELETE or TRUNCATE it cannot
-change a row either. Writers serialise on an advisory lock, which needs no privilege at all.
+schema) and USAGE of the schema. The service role owns nothing, so it cannot disable or drop
+the append-only triggers or replace their function; without UPDATE, DELETE or TRUNCATE it
+cannot change a ledger row either. The read side's tables are derived (``govledger replay``
+rebuilds them from the verified log), so there it may also UPDATE and DELETE. Writers serialise
+on an advisory lock, which needs no privilege at all.
 """
 
 from __future__ import annotations

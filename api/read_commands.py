@@ -31,13 +31,13 @@ from api.commands import EXIT_INTEGRITY
 from api.composition import Ledger, open_ledger
 from api.read_follow import wait_for_appends
 from api.settings import Settings
-from projections.decision_query import why
+from projections.decisions.query import why
 from projections.deployments import deployments
 from projections.errors import ReadSideError
 from projections.inventory import inventory
 from projections.lineage.queries import lineage
 from projections.read_state import Direction
-from projections.risk_register import risk_register
+from projections.risk.register import risk_register
 from projections.search_index import search
 from projections.timeline import timeline
 

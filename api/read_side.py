@@ -16,16 +16,16 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from api.composition import Ledger
 from projections.errors import AsOfError, NotCaughtUpError
-from projections.read_side_check import differences, stored_rows
 from projections.read_state import ReadView
 from projections.registry import read_models
-from projections.sql_view import SqlReadView
-from projections.times import parse_time
-from projections.tracking import (
+from projections.store.check import differences, stored_rows
+from projections.store.sql_view import SqlReadView
+from projections.store.tracking import (
     PostgresReadSideRecorder,
     ReadSideRecorder,
     SQLiteReadSideRecorder,
 )
+from projections.times import parse_time
 from projections.worker import DEFAULT_BATCH, Projector, rebuild_in_memory
 
 __all__ = [

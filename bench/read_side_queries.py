@@ -17,12 +17,12 @@ from typing import Any
 from api.composition import Ledger
 from api.read_side import Query, cited_answer, read_view
 from bench.read_side_history import ModelPlan, VersionPlan
-from projections.decision_query import why
+from projections.decisions.query import why
 from projections.deployments import deployments
 from projections.inventory import inventory
 from projections.lineage.queries import lineage
 from projections.read_state import ReadView
-from projections.risk_register import risk_register
+from projections.risk.register import risk_register
 from projections.timeline import timeline
 
 __all__ = ["QUESTIONS", "Latencies", "time_questions"]

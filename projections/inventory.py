@@ -24,8 +24,8 @@ from projections.catalog import version_name
 from projections.errors import NotFoundError
 from projections.events import event_name
 from projections.read_state import ReadState, ReadView
-from projections.risk_dates import months_after
-from projections.risk_findings import (
+from projections.risk.dates import months_after
+from projections.risk.findings import (
     finding_subject,
     is_finding_event,
     open_exceptions,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from projections.catalog import CatalogProjection
-from projections.decisions import DecisionProjection
+from projections.decisions.projection import DecisionProjection
 from projections.deployments import DeploymentsProjection
 from projections.inventory import InventoryProjection
 from projections.lineage.projection import LineageProjection
 from projections.projection import ReadModelProjection
-from projections.risk_register import RiskRegisterProjection
+from projections.risk.register import RiskRegisterProjection
 from projections.search_index import SearchIndexProjection
 from projections.timeline import TimelineProjection
 

@@ -3,7 +3,7 @@
 ``Projector.catch_up`` reads the leaves after the read side's recorded position a batch at a
 time; checks each entry as ``govledger verify`` does (``EntryChecker``), decodes it, applies
 every read model, and writes the batch's rows with the new position in one transaction (see
-``projections.tracking``). A crash loses at most the batch in flight, which the next run
+``projections.store.tracking``). A crash loses at most the batch in flight, which the next run
 projects again; a concurrent writer makes this one start over from the position it finds.
 An entry that fails verification stops the worker before it: nothing after a bad entry is
 projected, and the error names the leaf.
@@ -20,12 +20,12 @@ from ledger.store.signed_event import EventPayload
 from ledger.verify.stream import EntryChecker
 from projections.errors import ProjectionError
 from projections.events import event_name
-from projections.memory import InMemoryReadSide
 from projections.projection import ReadModelProjection
 from projections.read_state import Position, ReadState
-from projections.sql_batch import ConcurrentProjectionError, DocumentCache, SqlBatch
+from projections.store.memory import InMemoryReadSide
+from projections.store.sql_batch import ConcurrentProjectionError, DocumentCache, SqlBatch
+from projections.store.tracking import ReadSideRecorder
 from projections.times import utc_text
-from projections.tracking import ReadSideRecorder
 
 __all__ = ["DEFAULT_BATCH", "Projector", "apply_payload", "rebuild_in_memory"]
 

@@ -1,4 +1,4 @@
-"""Human output of ``projections.risk_register.risk_register``: one line per model version,
+"""Human output of ``projections.risk.register.risk_register``: one line per model version,
 then its monitoring, approvals and risk acceptances, each citing its leaves."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Human output of ``projections.decision_query.why``: why each version is allowed where it runs.
+"""Human output of ``projections.decisions.query.why``: why each version is allowed where it runs.
 
 Per version: where it runs, a table of the verdict per environment, then one statement per
 line, each ending with its citation (``[leaf 41]``, ``[leaves 41, 42]``), so every claim can be

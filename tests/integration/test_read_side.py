@@ -28,11 +28,11 @@ from api.read_side import cited_answer, clear_read_side, projector, read_view, r
 from api.settings import Settings
 from ledger.merkle import verify_inclusion
 from ledger.store.signed_event import stored_aggregate_id
-from projections.decision_query import why
+from projections.decisions.query import why
 from projections.deployments import deployments
 from projections.errors import NotFoundError
 from projections.inventory import inventory
-from projections.risk_register import risk_register
+from projections.risk.register import risk_register
 from projections.timeline import timeline
 from projections.times import utc_text
 from tests.e2e.conftest import GOVLEDGER

@@ -82,7 +82,6 @@ class ReadSideCheckContract:
         assert problems, "the check did not notice"
         assert any(named in problem for problem in problems), problems
 
-
     def test_the_worker_stops_before_an_entry_that_fails_verification(
         self, ledger: Ledger, raw: RawAccess
     ) -> None:

@@ -8,7 +8,7 @@ import pytest
 from api.composition import Ledger
 from api.read_side import read_recorder, read_view
 from projections.read_state import Position, ReadView
-from projections.sql_batch import ConcurrentProjectionError, SqlBatch
+from projections.store.sql_batch import ConcurrentProjectionError, SqlBatch
 from tests.contracts.read_side import Operation, ReadSideContract
 
 

@@ -52,8 +52,7 @@ def _statements(integer: str, text: str, tracking: str, without_rowid: str) -> l
         "CREATE INDEX read_entries_by_subject ON read_entries (kind, subject, leaf_index)",
         "CREATE INDEX read_entries_by_actor ON read_entries (kind, actor, leaf_index)",
         "CREATE INDEX read_entries_by_time ON read_entries (kind, recorded_at)",
-        f"CREATE TABLE read_log_times (leaf_index {integer} PRIMARY KEY,"
-        f" log_time {text} NOT NULL)",
+        f"CREATE TABLE read_log_times (leaf_index {integer} PRIMARY KEY, log_time {text} NOT NULL)",
         "CREATE INDEX read_log_times_by_time ON read_log_times (log_time, leaf_index)",
         f"CREATE TABLE {tracking} (application_name {text} NOT NULL,"
         f" notification_id {integer}, PRIMARY KEY (application_name)){without_rowid}",

@@ -6,9 +6,9 @@ from typing import Any
 
 from eventsourcing.application import Application
 
-from projections.memory import InMemoryReadSide
 from projections.projection import ReadModelProjection
 from projections.read_state import Position
+from projections.store.memory import InMemoryReadSide
 from projections.times import utc_text
 
 

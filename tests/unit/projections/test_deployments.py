@@ -13,7 +13,7 @@ from api.auditor_views.deployments import render
 from projections.catalog import CatalogProjection
 from projections.deployments import DeploymentsProjection, deployments
 from projections.errors import NotFoundError
-from projections.memory import InMemoryReadSide
+from projections.store.memory import InMemoryReadSide
 from tests.unit.fakes import (
     ARTIFACT,
     IN_MEMORY_ENV,

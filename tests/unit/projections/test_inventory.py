@@ -10,8 +10,8 @@ import pytest
 from projections.catalog import CatalogProjection
 from projections.errors import NotFoundError
 from projections.inventory import InventoryProjection, inventory, inventory_entry
-from projections.memory import InMemoryReadSide
-from projections.risk_dates import months_after
+from projections.risk.dates import months_after
+from projections.store.memory import InMemoryReadSide
 from tests.unit.fakes import IN_MEMORY_ENV, Organisation, organisation_on, topics
 from tests.unit.projections.read_side import project_in_memory
 

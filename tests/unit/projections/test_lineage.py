@@ -14,7 +14,7 @@ from projections.catalog import CatalogProjection
 from projections.errors import NotFoundError
 from projections.events import event_name
 from projections.lineage import NODE, RELATIONS, LineageProjection, lineage, node_key, resolve
-from projections.memory import InMemoryReadSide
+from projections.store.memory import InMemoryReadSide
 from tests.unit.fakes import (
     IN_MEMORY_ENV,
     FakeArtifactStore,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from projections.memory import InMemoryReadSide
 from projections.read_state import Position, ReadView
+from projections.store.memory import InMemoryReadSide
 from tests.contracts.read_side import Operation, ReadSideContract
 
 

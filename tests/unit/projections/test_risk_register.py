@@ -11,10 +11,10 @@ from api.auditor_views.risk_register import render
 from domain.rules.policy import default_policy_document
 from projections.catalog import CatalogProjection
 from projections.errors import NotFoundError
-from projections.memory import InMemoryReadSide
-from projections.risk_dates import months_after
-from projections.risk_rating import residual_risk
-from projections.risk_register import RiskRegisterProjection, risk_register
+from projections.risk.dates import months_after
+from projections.risk.rating import residual_risk
+from projections.risk.register import RiskRegisterProjection, risk_register
+from projections.store.memory import InMemoryReadSide
 from tests.unit.fakes import (
     IN_MEMORY_ENV,
     FakeFairnessAssessor,

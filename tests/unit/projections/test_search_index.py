@@ -13,8 +13,8 @@ from domain.errors import NotAuthorizedError, SegregationOfDutiesError
 from domain.rules.roles import Role
 from projections.catalog import CatalogProjection
 from projections.errors import NotFoundError
-from projections.memory import InMemoryReadSide
 from projections.search_index import SearchIndexProjection, search
+from projections.store.memory import InMemoryReadSide
 from tests.unit.fakes import IN_MEMORY_ENV, OTHER_ARTIFACT, Organisation, organisation_on, topics
 from tests.unit.projections.read_side import project_in_memory
 from tests.unit.test_refusal_subjects import record_v1_refusal

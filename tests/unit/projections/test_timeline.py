@@ -18,7 +18,7 @@ from domain.errors import (
 )
 from projections.catalog import CatalogProjection
 from projections.errors import NotFoundError
-from projections.memory import InMemoryReadSide
+from projections.store.memory import InMemoryReadSide
 from projections.timeline import TimelineProjection, timeline
 from tests.unit.fakes import (
     ARTIFACT,

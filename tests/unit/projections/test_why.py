@@ -10,11 +10,11 @@ import pytest
 from api.auditor_views.why import render
 from domain.rules.policy import default_policy_document
 from projections.catalog import CatalogProjection
-from projections.decision_query import why
-from projections.decisions import DecisionProjection
+from projections.decisions.projection import DecisionProjection
+from projections.decisions.query import why
 from projections.errors import NotFoundError
 from projections.events import event_name
-from projections.memory import InMemoryReadSide
+from projections.store.memory import InMemoryReadSide
 from tests.unit.fakes import IN_MEMORY_ENV, Organisation, organisation_on
 from tests.unit.projections.read_side import project_in_memory
 

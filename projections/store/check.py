@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from projections.memory import InMemoryReadSide
-from projections.tracking import ReadSideRecorder
+from projections.store.memory import InMemoryReadSide
+from projections.store.tracking import ReadSideRecorder
 
 __all__ = ["READ_TABLE_COLUMNS", "differences", "stored_rows"]
 

@@ -3,9 +3,9 @@
 ``DecisionProjection`` keeps one document per version (kind ``why.version``, key
 ``"<model>@<number>"``, scope the model) holding, each with the leaves it comes from:
 
-- ``facts``: statements in log order (``projections.decision_facts``): training and lineage,
+- ``facts``: statements in log order (``projections.decisions.facts``): training and lineage,
   mitigation, validation and its assessments, signed conclusions and approval decisions, UAT
-  evidence, each deployment followed by the gates it passed (``projections.decision_gates``,
+  evidence, each deployment followed by the gates it passed (``projections.decisions.gates``,
   under the policy in force and the model's risk tier at that leaf), rollbacks, retirement;
 - what the gates read: the latest ``validation``, the ``decisions``, the ``uat`` evidence,
   the ``findings`` of the version (raised, accepted with signature, remediated, closed);
@@ -24,8 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 from projections.catalog import FINDING, VERSION
-from projections.decision_facts import version_fact
-from projections.decision_gates import gate_statements, policy_in_force
+from projections.decisions.facts import version_fact
+from projections.decisions.gates import gate_statements, policy_in_force
 from projections.events import event_name
 from projections.read_state import ReadState
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from projections.bodies import body_text
 from projections.read_state import (
     Direction,
     Edge,
@@ -23,6 +22,7 @@ from projections.read_state import (
     StoredEntry,
     Versioned,
 )
+from projections.store.bodies import body_text
 
 __all__ = ["InMemoryReadSide"]
 

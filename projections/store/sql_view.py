@@ -23,7 +23,7 @@ from projections.read_state import (
     StoredEntry,
     Versioned,
 )
-from projections.tracking import Cursor, ReadSideRecorder
+from projections.store.tracking import Cursor, ReadSideRecorder
 
 __all__ = ["SqlReadView"]
 

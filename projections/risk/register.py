@@ -6,13 +6,13 @@ Document kinds: ``risk.version`` (key ``<model>@<number>``, scope the model) for
 ``risk.monitor`` (key the monitor id: its version and kind, from ``Monitor.Registered``);
 ``risk.policy`` (key ``in_force``: the version and digest of the last ``PolicyHistory.PolicySet``).
 
-- open findings: by severity and listed (``projections.risk_findings``);
-- monitoring: per environment and monitor kind, the latest window (``projections.risk_monitoring``);
+- open findings: by severity and listed (``projections.risk.findings``);
+- monitoring: per environment and monitor kind, the latest window (``projections.risk.monitoring``);
 - approvals: each signed decision (who, granted or rejected, signed when, key id) and when it
   expires: ``APPROVAL_VALIDITY_MONTHS`` after it was signed. The policy document has no
   approval validity (docs/events.md section 4 allows no such member), so this is the default;
 - risk acceptances: finding, approver, rationale, signed when, key id;
-- residual risk: ``projections.risk_rating.residual_risk`` (its rule is in each row).
+- residual risk: ``projections.risk.rating.residual_risk`` (its rule is in each row).
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ from projections.catalog import version_name
 from projections.errors import NotFoundError
 from projections.events import event_name
 from projections.read_state import ReadState, ReadView
-from projections.risk_dates import months_after
-from projections.risk_findings import (
+from projections.risk.dates import months_after
+from projections.risk.findings import (
     finding_subject,
     is_finding_event,
     open_exceptions,
     updated_finding,
 )
-from projections.risk_monitoring import FLAGS, flagged, judged_window, kinds_judged
-from projections.risk_rating import RESIDUAL_RISK_RULE, residual_risk
+from projections.risk.monitoring import FLAGS, flagged, judged_window, kinds_judged
+from projections.risk.rating import RESIDUAL_RISK_RULE, residual_risk
 
 __all__ = [
     "APPROVAL_VALIDITY_MONTHS",

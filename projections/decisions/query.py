@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.rules.vocabulary import Environment
-from projections.decision_facts import Statement, statement
-from projections.decision_gates import PolicyInForce, gate_statements, policy_in_force
-from projections.decisions import KEY, MODEL, POLICY, POLICY_KEY, VERSION_KIND
+from projections.decisions.facts import Statement, statement
+from projections.decisions.gates import PolicyInForce, gate_statements, policy_in_force
+from projections.decisions.projection import KEY, MODEL, POLICY, POLICY_KEY, VERSION_KIND
 from projections.errors import NotFoundError
 from projections.read_state import ReadView, Versioned
 

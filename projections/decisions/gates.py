@@ -15,7 +15,7 @@ from typing import Any
 from domain.errors import InvalidArgumentError
 from domain.rules.policy import Policy, default_policy_document
 from domain.rules.vocabulary import Environment, Severity, UatCheck
-from projections.decision_facts import Statement, statement
+from projections.decisions.facts import Statement, statement
 
 __all__ = ["PolicyInForce", "gate_statements", "policy_in_force"]
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from projections.bodies import body_text
 from projections.read_state import Edge, Entry, Position
-from projections.tracking import Cursor, ReadSideRecorder
+from projections.store.bodies import body_text
+from projections.store.tracking import Cursor, ReadSideRecorder
 
 __all__ = ["ConcurrentProjectionError", "DocumentCache", "SqlBatch"]
 

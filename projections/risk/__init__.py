@@ -1,0 +1,1 @@
+"""The risk register: findings, monitoring, approvals and risk acceptances per version, rated."""
