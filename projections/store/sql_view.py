@@ -34,21 +34,16 @@ _DOCUMENT = (
     "JOIN read_keys k ON k.kind = d.kind AND k.key = d.key "
     "WHERE d.kind = ? AND d.key = ? AND d.valid_from <= ? ORDER BY d.valid_from DESC LIMIT 1"
 )
-_DOCUMENTS = (
-    "SELECT d.kind, d.key, k.scope, d.valid_from, d.valid_to, d.body "
-    "FROM read_keys k JOIN read_documents d ON d.kind = k.kind AND d.key = k.key "
-    "WHERE k.kind = ? {scope} AND k.first_from <= ? AND d.valid_from = "
-    "(SELECT MAX(x.valid_from) FROM read_documents x "
-    "WHERE x.kind = k.kind AND x.key = k.key AND x.valid_from <= ?) "
-    "AND (d.valid_to IS NULL OR d.valid_to > ?) ORDER BY k.key"
-)
-_DOCUMENTS_BY_KEYS = (
-    "SELECT d.kind, d.key, k.scope, d.valid_from, d.valid_to, d.body "
-    "FROM read_keys k JOIN read_documents d ON d.kind = k.kind AND d.key = k.key "
-    "WHERE k.kind = ? AND k.key IN ({marks}) AND k.first_from <= ? AND d.valid_from = "
-    "(SELECT MAX(x.valid_from) FROM read_documents x "
-    "WHERE x.kind = k.kind AND x.key = k.key AND x.valid_from <= ?) "
-    "AND (d.valid_to IS NULL OR d.valid_to > ?)"
+# Driven from read_keys (one row per document), each key's version at the size found by one
+# index seek, then fetched by primary key: the cost grows with the documents listed, never
+# with how many versions each has (a plan that scans versions first would).
+_VERSIONS_AT = (
+    "SELECT d.kind, d.key, t.scope, d.valid_from, d.valid_to, d.body FROM "
+    "(SELECT k.kind, k.key, k.scope, (SELECT MAX(x.valid_from) FROM read_documents x "
+    "WHERE x.kind = k.kind AND x.key = k.key AND x.valid_from <= ?) AS at_size "
+    "FROM read_keys k WHERE k.kind = ? {keys} AND k.first_from <= ?) t "
+    "JOIN read_documents d ON d.kind = t.kind AND d.key = t.key AND d.valid_from = t.at_size "
+    "WHERE d.valid_to IS NULL OR d.valid_to > ? ORDER BY t.key"
 )
 _EDGES = (
     "SELECT source, relation, target, leaf_index FROM read_edges "
@@ -115,10 +110,10 @@ class SqlReadView:
         """Every document of ``kind`` (of ``scope``) valid at ``as_of``, by key."""
         params: tuple[object, ...]
         if scope is None:
-            statement, params = _DOCUMENTS.format(scope=""), (kind, as_of, as_of, as_of)
+            statement, params = _VERSIONS_AT.format(keys=""), (as_of, kind, as_of, as_of)
         else:
-            statement = _DOCUMENTS.format(scope="AND k.scope = ?")
-            params = (kind, scope, as_of, as_of, as_of)
+            statement = _VERSIONS_AT.format(keys="AND k.scope = ?")
+            params = (as_of, kind, scope, as_of, as_of)
         return [_versioned(row) for row in self._rows(statement, params)]
 
     def documents_by_keys(self, kind: str, keys: Iterable[str], as_of: int) -> dict[str, Versioned]:
@@ -127,8 +122,8 @@ class SqlReadView:
         found: dict[str, Versioned] = {}
         for start in range(0, len(wanted), _IN_LIST_CHUNK):
             chunk = wanted[start : start + _IN_LIST_CHUNK]
-            statement = _DOCUMENTS_BY_KEYS.format(marks=", ".join("?" * len(chunk)))
-            for row in self._rows(statement, (kind, *chunk, as_of, as_of, as_of)):
+            statement = _VERSIONS_AT.format(keys=f"AND k.key IN ({', '.join('?' * len(chunk))})")
+            for row in self._rows(statement, (as_of, kind, *chunk, as_of, as_of)):
                 version = _versioned(row)
                 found[version.key] = version
         return found
