@@ -15,6 +15,7 @@ from api.demo_data import record_demo_data
 from api.evidence_check import EvidenceReport, check_evidence
 from api.files import read_text
 from api.initialise import initialise
+from api.read_side import live_summary
 from api.settings import Settings
 from ledger.errors import StoreError
 from ledger.keys import rotation as key_rotation
@@ -58,6 +59,7 @@ def demo(settings: Settings, arguments: argparse.Namespace) -> int:
         checkpoint = ledger.checkpointer.cut()
         if checkpoint is not None:
             print(f"signed checkpoint of {checkpoint.size} leaves")
+        print(live_summary(ledger, "credit-risk"))
     finally:
         ledger.close()
     print(

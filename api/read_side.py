@@ -15,6 +15,7 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from api.composition import Ledger
+from projections.deployments import deployments
 from projections.errors import AsOfError, NotCaughtUpError
 from projections.read_state import ReadView
 from projections.registry import read_models
@@ -78,6 +79,24 @@ def check_read_side(ledger: Ledger) -> tuple[int, int, list[str]]:
         until=position,
     )
     return position, len(stored), differences(rebuilt, stored)
+
+
+def live_summary(ledger: Ledger, model: str) -> str:
+    """Project what the log added, then say in one line where ``model`` runs and on whose
+    approval, citing leaves (what the demo prints at its end)."""
+    position = projector(ledger).catch_up()
+    rows = deployments(read_view(ledger), position, model)["rows"]
+    live = [row for row in rows if row["environment"] == "prod"] or rows
+    if not live:
+        return f"read side at log size {position}: {model} runs nowhere"
+    row = live[0]
+    approvals = ", ".join(f"{a['approver']} [leaf {a['leaf']}]" for a in row["approvals"])
+    return (
+        f"read side at log size {position}: {model} v{row['version']} runs in "
+        f"{row['environment']} since leaf {row['since_leaf']}"
+        + (f", approved by {approvals}" if approvals else "")
+        + f"; `govledger why {model}` cites every statement"
+    )
 
 
 def clear_read_side(ledger: Ledger) -> None:

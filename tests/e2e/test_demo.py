@@ -20,6 +20,8 @@ STEPS = (
     r"^monitoring window 2 \(shifted applicants\): .*PSI of age [\d.]+ >= 0\.25 \(drift\).*"
     r"; finding [0-9a-f-]{36}; retraining requested$",
     r"^validation of the retrained version: passed$",
+    r"^read side at log size \d+: credit-risk v3 runs in prod since leaf \d+, approved by "
+    r"ann-approver \[leaf \d+\], abe-approver \[leaf \d+\]; `govledger why credit-risk`",
     r"^ledger intact: \d+ events, .*; \d+ artifact\(s\) and \d+ prediction segment\(s\) match",
 )
 
