@@ -190,6 +190,22 @@ class ModelVersion(VersionState, Aggregate):
             Decision(actor, False, artifact_digest, tuple(evidence_digests), signed)
         )
 
+    @event("ApprovalRevoked")
+    def revoke_approval(
+        self,
+        *,
+        artifact_digest: str,
+        reason: str,
+        evidence_digests: list[str],
+        signature: str,
+        keyid: str,
+        signed_at: str,
+        actor: str,
+    ) -> None:
+        """An approver's signed revocation of their approval of one artifact: it no longer
+        counts. Where the version runs it keeps running; a new deployment needs approvals."""
+        self.decisions = self.revoked_decisions(actor, artifact_digest)
+
     @event("Deployed")
     def deploy(self, *, environment: str, artifact_digest: str, actor: str) -> None:
         """The artifact now runs in ``environment``."""

@@ -7,9 +7,9 @@ state its events set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from domain.errors import InvalidStateError, SegregationOfDutiesError
+from domain.errors import InvalidArgumentError, InvalidStateError, SegregationOfDutiesError
 
 __all__ = ["Decision", "Signed", "UatEvidence", "VersionState"]
 
@@ -25,13 +25,24 @@ class Signed:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """An approver's signed decision on one artifact of the version."""
+    """An approver's signed decision on one artifact of the version; a granted approval may
+    later be ``revoked`` by the same approver."""
 
     approver: str
     granted: bool
     artifact_digest: str
     evidence_digests: tuple[str, ...]
     signed: Signed
+    revoked: bool = False
+
+    def stands_for(self, approver: str, artifact_digest: str) -> bool:
+        """True when this is ``approver``'s granted, unrevoked approval of ``artifact_digest``."""
+        return (
+            self.granted
+            and not self.revoked
+            and self.approver == approver
+            and self.artifact_digest == artifact_digest
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +83,20 @@ class VersionState:
         return any(not decision.granted for decision in self.decisions)
 
     def approvers_of(self, artifact_digest: str) -> set[str]:
-        """The distinct approvers who granted approval of ``artifact_digest``."""
-        return {
-            d.approver for d in self.decisions if d.granted and d.artifact_digest == artifact_digest
-        }
+        """The distinct approvers whose approval of ``artifact_digest`` stands (not revoked)."""
+        return {d.approver for d in self.decisions if d.stands_for(d.approver, artifact_digest)}
+
+    def standing_approvals(self, approver: str, artifact_digest: str) -> list[Decision]:
+        """``approver``'s granted, unrevoked approvals of ``artifact_digest``, oldest first."""
+        return [d for d in self.decisions if d.stands_for(approver, artifact_digest)]
+
+    def revoked_decisions(self, approver: str, artifact_digest: str) -> list[Decision]:
+        """The decisions once ``approver``'s standing approvals of ``artifact_digest`` are
+        revoked: every one of them, so the approver no longer counts for that artifact."""
+        return [
+            replace(d, revoked=True) if d.stands_for(approver, artifact_digest) else d
+            for d in self.decisions
+        ]
 
     @property
     def status(self) -> str:
@@ -143,6 +164,21 @@ class VersionState:
                 f"{artifact_digest} is not the artifact of version {self.number} "
                 f"({self.artifact_digest})"
             )
+
+    def check_may_revoke(self, approver: str, artifact_digest: str, reason: str) -> Decision:
+        """Only an approver whose approval of ``artifact_digest`` stands revokes it, saying why;
+        the latest such approval (the revocation is signed after it)."""
+        if not reason.strip():
+            raise InvalidArgumentError(
+                f"a revocation of an approval of version {self.number} needs a reason"
+            )
+        standing = self.standing_approvals(approver, artifact_digest)
+        if not standing:
+            raise InvalidStateError(
+                f"{approver!r} has no standing approval of {artifact_digest} on version "
+                f"{self.number} to revoke: only the approver who granted it may revoke it"
+            )
+        return standing[-1]
 
     def check_independent_approver(self, approver: str, doing: str) -> None:
         """An approver is neither the developer nor the validator of the version."""

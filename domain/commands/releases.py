@@ -1,4 +1,5 @@
-"""Release: signed approval decisions, promotion through the gates, rollback and retirement."""
+"""Release: signed approval decisions and their revocation, promotion through the gates,
+rollback and retirement."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.aggregates.model_version import ModelVersion
+from domain.commands.arguments import check_text
 from domain.commands.development import DevelopmentCommands
 from domain.commands.service import required
 from domain.rules.gates import check_promotion
@@ -65,6 +67,56 @@ class ReleaseCommands(DevelopmentCommands):
             keyid=keyid,
             signed_at=signed_at,
         )
+
+    def revoke_approval(
+        self,
+        *,
+        actor: str,
+        version_id: UUID,
+        artifact_digest: str,
+        reason: str,
+        evidence_digests: Sequence[str],
+        signature: bytes,
+        keyid: str,
+        signed_at: str,
+    ) -> None:
+        """The approver whose approval of ``artifact_digest`` stands revokes it, signing the
+        revocation and saying why. It no longer counts toward the prod gate: where the version
+        runs it keeps running (rolling back is the deployer's act), but a new deployment to
+        prod needs the approvals again. The approver may grant again later."""
+        with self._command(actor, Command.REVOKE_APPROVAL, subject=version_id, reason=reason):
+            check_text(reason, "reason")
+            check_digest(artifact_digest, "artifact digest")
+            evidence = check_digests(evidence_digests, "evidence digest")
+            version = self.get_model_version(version_id)
+            approval = version.check_may_revoke(actor, artifact_digest, reason)
+            statement = Statement(
+                action="revoke_approval",
+                subject=str(version.id),
+                artifact_digest=artifact_digest,
+                evidence_digests=tuple(evidence),
+                signer=actor,
+                signed_at=signed_at,
+                outcome="revoked",
+            )
+            granted_at = datetime.fromisoformat(approval.signed.signed_at)
+            encoded = self._verify_signed(
+                actor,
+                statement,
+                signature=signature,
+                keyid=keyid,
+                not_before=[(granted_at, "the approval was signed")],
+            )
+        version.revoke_approval(
+            artifact_digest=artifact_digest,
+            reason=reason,
+            evidence_digests=evidence,
+            signature=encoded,
+            keyid=keyid,
+            signed_at=signed_at,
+            actor=actor,
+        )
+        self.save(version)
 
     def deploy(
         self, *, actor: str, version_id: UUID, environment: str, artifact_digest: str

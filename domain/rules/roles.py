@@ -45,6 +45,7 @@ class Command(StrEnum):
     CONCLUDE_VALIDATION = "conclude_validation"
     GRANT_APPROVAL = "grant_approval"
     REJECT_APPROVAL = "reject_approval"
+    REVOKE_APPROVAL = "revoke_approval"
     DEPLOY = "deploy"
     ROLL_BACK = "roll_back"
     RETIRE = "retire"
@@ -80,6 +81,8 @@ ALLOWED_ROLES: Mapping[Command, frozenset[Role]] = MappingProxyType(
         Command.CONCLUDE_VALIDATION: frozenset({Role.VALIDATOR}),
         Command.GRANT_APPROVAL: frozenset({Role.APPROVER}),
         Command.REJECT_APPROVAL: frozenset({Role.APPROVER}),
+        # Only the approver who granted an approval revokes it (``check_may_revoke``).
+        Command.REVOKE_APPROVAL: frozenset({Role.APPROVER}),
         Command.DEPLOY: frozenset({Role.DEPLOYER}),
         Command.ROLL_BACK: frozenset({Role.DEPLOYER}),
         Command.RETIRE: frozenset({Role.DEPLOYER}),

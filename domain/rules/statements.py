@@ -1,8 +1,9 @@
 """What a responsible person signs: a canonical statement of a decision.
 
 EU AI Act Annex IV 2(g) asks for test reports "dated and signed by the responsible persons";
-approvals, rejections, risk acceptances and validation conclusions therefore carry the person's
-own Ed25519 signature over these bytes, checked against that person's registered key.
+approvals, rejections, revocations of approvals, risk acceptances and validation conclusions
+therefore carry the person's own Ed25519 signature over these bytes, checked against that
+person's registered key.
 
 The canonical form is RFC 8785 JSON; a statement holds only strings, so ``json.dumps`` with
 sorted keys, no spaces and raw UTF-8 writes exactly that form.
@@ -24,7 +25,8 @@ class Statement:
     """A decision by one person about one artifact, on named evidence, at a time."""
 
     action: str
-    """What is decided: ``approve``, ``reject``, ``accept_risk``, ``conclude_validation``."""
+    """What is decided: ``approve``, ``reject``, ``revoke_approval``, ``accept_risk``,
+    ``conclude_validation``."""
     subject: str
     """The id of what it is about (a model version, a finding)."""
     artifact_digest: str
@@ -36,7 +38,8 @@ class Statement:
     signed_at: str
     """RFC 3339 UTC time of the decision."""
     outcome: str = ""
-    """The decision's outcome where it has one (``passed``/``failed``, ``granted``...)."""
+    """The decision's outcome where it has one (``passed``/``failed``, ``granted``,
+    ``revoked``...)."""
 
     def canonical_bytes(self) -> bytes:
         """The RFC 8785 bytes that the person signs."""

@@ -463,6 +463,27 @@ class Organisation:
     def reject(self, version_id: UUID, approver: str = "ann") -> None:
         self.app.reject_approval(**self.decision(approver, version_id, granted=False))
 
+    def revocation(
+        self, approver: str, version_id: UUID, reason: str = "the holdout leaked into training"
+    ) -> dict[str, Any]:
+        """The arguments of ``approver``'s signed revocation of their approval of the version's
+        artifact."""
+        artifact = self.app.get_model_version(version_id).artifact_digest
+        statement = self.statement(
+            approver, "revoke_approval", version_id, outcome="revoked", artifact_digest=artifact
+        )
+        return {
+            "actor": approver,
+            "version_id": version_id,
+            "artifact_digest": artifact,
+            "reason": reason,
+            "evidence_digests": EVIDENCE,
+            **self.signed(approver, statement),
+        }
+
+    def revoke(self, version_id: UUID, approver: str = "ann") -> None:
+        self.app.revoke_approval(**self.revocation(approver, version_id))
+
     def deploy(self, version_id: UUID, environment: str, artifact: str | None = None) -> None:
         digest = artifact or self.app.get_model_version(version_id).artifact_digest
         self.app.deploy(
