@@ -14,7 +14,7 @@ from typing import Any
 from projections.catalog import VERSION
 from projections.read_state import ReadState
 
-__all__ = ["Statement", "numbers", "statement", "version_fact"]
+__all__ = ["Statement", "numbers", "revocation_fact", "statement", "version_fact"]
 
 Statement = dict[str, Any]
 """``{"statement": str, "kind": str, "sources": [leaf, ...]}``, maybe ``"signature"``."""
@@ -43,6 +43,18 @@ def version_fact(name: str, event: Any, state: ReadState) -> Statement | None:
     kind, text, signed = describe(event, state)
     signature = _signature(event) if signed else None
     return statement(kind, text, [state.position.leaf_index], signature)
+
+
+def revocation_fact(event: Any, granted: Sequence[int], leaf: int) -> Statement:
+    """The signed statement of ``ApprovalRevoked`` at ``leaf``, citing the approvals it revoked
+    (granted at the leaves ``granted``)."""
+    evidence = ", ".join(event.evidence_digests) or "no evidence"
+    approvals = ", ".join(str(granted_at) for granted_at in granted) or "none"
+    text = (
+        f"Approval by {event.actor} revoked: {event.reason} (approval of {event.artifact_digest} "
+        f"granted at leaf {approvals}; revoked at leaf {leaf} on evidence {evidence})"
+    )
+    return statement("approval.revoked", text, [leaf, *granted], _signature(event))
 
 
 Fact = tuple[str, str, bool]

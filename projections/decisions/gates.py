@@ -4,7 +4,9 @@ each is met and cite the leaves that meet it (``domain.rules.gates`` is the rule
 The read model calls ``gate_statements`` with what it holds of the version, the model's risk
 tier and the policy in force: when a version is deployed (the gates it passed) and when a query
 asks whether it may run somewhere it does not (the gates it would face). Each statement carries
-``"met"``; a version is allowed where every one is met.
+``"met"``; a version is allowed where every one is met. A revoked approval does not count;
+the approvals gate names the revocation (its leaf and reason) of an approver who has no
+standing approval.
 """
 
 from __future__ import annotations
@@ -114,18 +116,36 @@ def _approvals(
 ) -> Statement:
     tier = model["risk_tier"]
     needed = rules.approvers_needed(tier)
-    first_by_approver: dict[str, Mapping[str, Any]] = {}
-    for decision in version["decisions"]:
-        if decision["granted"] and decision["artifact_digest"] == version["artifact_digest"]:
-            first_by_approver.setdefault(decision["approver"], decision)
-    granted = list(first_by_approver.values())
+    granted, revoked = _standing_and_revoked(version)
     cited = [f"{d['approver']} (leaf {d['sources'][0]})" for d in granted]
     text = (
         f"prod requires {needed} distinct approval(s) of {version['artifact_digest']} for risk "
         f"tier {tier} ({named}): {', '.join(cited) or 'none'}"
     )
     leaves = sources + [leaf for d in granted for leaf in d["sources"]]
+    if revoked:
+        text += "; revoked: " + ", ".join(
+            f"{approver} (leaf {r['sources'][0]}: {r['reason']})" for approver, r in revoked.items()
+        )
+        leaves += [leaf for r in revoked.values() for leaf in r["sources"]]
     return _gate(text, leaves, met=len(granted) >= needed)
+
+
+def _standing_and_revoked(
+    version: Mapping[str, Any],
+) -> tuple[list[Mapping[str, Any]], dict[str, Mapping[str, Any]]]:
+    """The first standing approval of the version's artifact by each approver, and the last
+    revocation of each approver who has no standing approval of it."""
+    first_by_approver: dict[str, Mapping[str, Any]] = {}
+    last_revoked: dict[str, Mapping[str, Any]] = {}
+    for decision in version["decisions"]:
+        if decision["granted"] and decision["artifact_digest"] == version["artifact_digest"]:
+            if "revoked" in decision:
+                last_revoked[decision["approver"]] = decision["revoked"]
+            else:
+                first_by_approver.setdefault(decision["approver"], decision)
+    revoked = {a: r for a, r in last_revoked.items() if a not in first_by_approver}
+    return list(first_by_approver.values()), revoked
 
 
 def _uat_evidence(version: Mapping[str, Any], named: str, sources: list[int]) -> Statement:

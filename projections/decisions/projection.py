@@ -4,10 +4,13 @@
 ``"<model>@<number>"``, scope the model) holding, each with the leaves it comes from:
 
 - ``facts``: statements in log order (``projections.decisions.facts``): training and lineage,
-  mitigation, validation and its assessments, signed conclusions and approval decisions, UAT
-  evidence, each deployment followed by the gates it passed (``projections.decisions.gates``,
-  under the policy in force and the model's risk tier at that leaf), rollbacks, retirement;
-- what the gates read: the latest ``validation``, the ``decisions``, the ``uat`` evidence,
+  mitigation, validation and its assessments, signed conclusions, approval decisions and their
+  revocations, UAT evidence, each deployment followed by the gates it passed
+  (``projections.decisions.gates``, under the policy in force and the model's risk tier at that
+  leaf), rollbacks, retirement;
+- what the gates read: the latest ``validation``, the ``decisions`` (a revoked approval keeps
+  its place with ``"revoked": {"by", "reason", "sources"}`` and no longer counts), the ``uat``
+  evidence,
   the ``findings`` of the version (raised, accepted with signature, remediated, closed);
 - ``live``: environment -> deployment (who, when, leaf, policy, gates passed) where the version
   runs now;
@@ -24,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.catalog import FINDING, VERSION
-from projections.decisions.facts import version_fact
+from projections.decisions.facts import Statement, revocation_fact, version_fact
 from projections.decisions.gates import gate_statements, policy_in_force
 from projections.events import event_name
 from projections.read_state import ReadState
@@ -78,7 +81,10 @@ def _version_event(name: str, event: Any, state: ReadState) -> None:
     body = _new_version(event, known) if name == "Trained" else state.get(VERSION_KIND, key)
     if body is None:
         return
-    fact = version_fact(name, event, state)
+    if name == "ApprovalRevoked":
+        fact: Statement | None = _revoke(event, body, state.position.leaf_index)
+    else:
+        fact = version_fact(name, event, state)
     if fact is not None:
         body["facts"].append(fact)
     _update(name, event, body, state)
@@ -133,6 +139,23 @@ def _update(name: str, event: Any, body: dict[str, Any], state: ReadState) -> No
             "end": getattr(event, "end", ""),
         }
         body["monitoring"][event.environment] = window | {"sources": [leaf]}
+
+
+def _revoke(event: Any, body: dict[str, Any], leaf: int) -> Statement:
+    """Mark the approver's standing approvals of the artifact revoked; the revocation's
+    statement, citing them."""
+    revoked = [
+        decision
+        for decision in body["decisions"]
+        if decision["granted"]
+        and "revoked" not in decision
+        and decision["approver"] == event.actor
+        and decision["artifact_digest"] == event.artifact_digest
+    ]
+    for decision in revoked:
+        decision["revoked"] = {"by": event.actor, "reason": event.reason, "sources": [leaf]}
+    granted = [decision["sources"][0] for decision in revoked]
+    return revocation_fact(event, granted, leaf)
 
 
 def _deploy(event: Any, body: dict[str, Any], state: ReadState) -> None:

@@ -288,3 +288,67 @@ def test_the_policy_in_force_states_the_uat_evidence_gate_and_monitoring_since_d
     prod = verdict(version, "prod")
     assert prod["allowed"] is True
     assert "a new deployment would now be refused: prod requires no open finding" in prod["reason"]
+
+
+def test_a_revoked_approval_is_a_signed_statement_and_no_longer_counts_for_prod(
+    org: Organisation,
+) -> None:
+    version_id = in_prod(org)
+    org.revoke(version_id, "ann")
+    read_side = projected(org)
+    ann = leaf(org, "ModelVersion.ApprovalGranted", actor="ann")
+    abe = leaf(org, "ModelVersion.ApprovalGranted", actor="abe")
+    revoked = leaf(org, "ModelVersion.ApprovalRevoked", actor="ann")
+
+    before = only_version(why(read_side, revoked, "credit"))
+    after = only_version(why(read_side, revoked + 1, "credit"))
+
+    assert of_kind(before, "approval.revoked") == []
+    assert "would now be refused" not in verdict(before, "prod")["reason"]
+    (statement,) = of_kind(after, "approval.revoked")
+    assert statement["statement"].startswith(
+        "Approval by ann revoked: the holdout leaked into training (approval of "
+    )
+    assert f"granted at leaf {ann}; revoked at leaf {revoked}" in statement["statement"]
+    assert statement["sources"] == [ann, revoked]
+    assert statement["signature"]["status"] == "verified when recorded"
+    assert statement["signature"]["signer"] == "ann"
+    prod = verdict(after, "prod")
+    assert (prod["live"], prod["allowed"]) == (True, True)
+    assert "a new deployment would now be refused: prod requires 2 distinct" in prod["reason"]
+    assert f"abe (leaf {abe}); revoked: ann (leaf {revoked}: the holdout" in prod["reason"]
+
+
+def test_the_deployment_gates_stated_before_a_revocation_still_count_the_approval(
+    org: Organisation,
+) -> None:
+    version_id = in_prod(org)
+    org.revoke(version_id, "ann")
+    read_side = projected(org)
+    ann = leaf(org, "ModelVersion.ApprovalGranted", actor="ann")
+
+    prod = verdict(only_version(why(read_side, read_side.size(), "credit")), "prod")
+
+    passed = approval_gate(prod["gates"])
+    assert (passed["met"], ann in passed["sources"]) == (True, True)
+
+
+def test_a_version_approved_again_after_a_revocation_is_allowed_in_prod_again(
+    org: Organisation,
+) -> None:
+    version_id = org.released()
+    org.revoke(version_id, "abe")
+    org.approve(version_id, "abe")
+    read_side = projected(org)
+    revoked = leaf(org, "ModelVersion.ApprovalRevoked")
+    regranted = leaves(org, "ModelVersion.ApprovalGranted", actor="abe")[-1]
+
+    between = verdict(only_version(why(read_side, regranted, "credit")), "prod")
+    again = verdict(only_version(why(read_side, read_side.size(), "credit")), "prod")
+
+    assert between["allowed"] is False
+    assert f"revoked: abe (leaf {revoked}" in between["reason"]
+    assert again["allowed"] is True
+    gate = approval_gate(again["gates"])
+    assert "revoked" not in gate["statement"]
+    assert f"abe (leaf {regranted})" in gate["statement"]
