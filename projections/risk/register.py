@@ -9,7 +9,9 @@ Document kinds: ``risk.version`` (key ``<model>@<number>``, scope the model) for
 - open findings: by severity and listed (``projections.risk.findings``);
 - monitoring: per environment and monitor kind, the latest window (``projections.risk.monitoring``);
 - approvals: each signed decision (who, granted or rejected, signed when, key id) and when it
-  expires: ``APPROVAL_VALIDITY_MONTHS`` after it was signed. The policy document has no
+  expires: ``APPROVAL_VALIDITY_MONTHS`` after it was signed; ``revoked`` is None, or, once the
+  approver revoked a granted approval (``ApprovalRevoked``), who, why, when signed, with which
+  key and at which ``leaf`` (also in the approval's ``sources``). The policy document has no
   approval validity (docs/events.md section 4 allows no such member), so this is the default;
 - risk acceptances: finding, approver, rationale, signed when, key id;
 - residual risk: ``projections.risk.rating.residual_risk`` (its rule is in each row).
@@ -56,6 +58,7 @@ _DECISIONS = {
     "ModelVersion.ApprovalGranted": "granted",
     "ModelVersion.ApprovalRejected": "rejected",
 }
+_REVOKED = "ModelVersion.ApprovalRevoked"
 _WINDOWS = ("ModelVersion.MonitoringWindowEvaluated", "ModelVersion.MonitoringRecorded")
 
 
@@ -80,7 +83,7 @@ class RiskRegisterProjection:
             self._finding(event, state, leaf)
         elif name.startswith("Monitor."):
             self._monitor(name, event, state, leaf)
-        elif name in _DECISIONS or name in _WINDOWS or name in FLAGS:
+        elif name in _DECISIONS or name == _REVOKED or name in _WINDOWS or name in FLAGS:
             version = version_name(state, event.originator_id)
             if version is not None:
                 key = f"{version.model}@{version.number}"
@@ -162,9 +165,12 @@ def _version_change(record: dict[str, Any], name: str, event: Any, state: ReadSt
                 "signed_at": event.signed_at,
                 "keyid": event.keyid,
                 "expires": months_after(event.signed_at, APPROVAL_VALIDITY_MONTHS),
+                "revoked": None,
                 "sources": [leaf],
             }
         )
+    elif name == _REVOKED:
+        _revoke(record["approvals"], event, leaf)
     elif name in FLAGS:
         flagged(record["monitoring"], name, event, at, leaf)
     else:
@@ -177,6 +183,24 @@ def _version_change(record: dict[str, Any], name: str, event: Any, state: ReadSt
             leaf=leaf,
             environment=event.environment,
         )
+
+
+def _revoke(approvals: list[dict[str, Any]], event: Any, leaf: int) -> None:
+    """Mark the approver's granted approvals that stand revoked, citing the revocation."""
+    for approval in approvals:
+        if (
+            approval["approver"] == event.actor
+            and approval["decision"] == "granted"
+            and approval.get("revoked") is None
+        ):
+            approval["revoked"] = {
+                "by": event.actor,
+                "reason": event.reason,
+                "signed_at": event.signed_at,
+                "keyid": event.keyid,
+                "leaf": leaf,
+            }
+            approval["sources"] = [*approval["sources"], leaf]
 
 
 def risk_register(view: ReadView, as_of: int, model: str | None = None) -> dict[str, Any]:

@@ -142,6 +142,40 @@ def test_each_signed_decision_is_listed_with_its_key_and_expires_twelve_months_a
     ]
 
 
+def test_a_revoked_approval_is_marked_revoked_with_its_leaf_from_the_revocation_on(
+    org: Organisation,
+) -> None:
+    version_id = org.released()
+    org.revoke(version_id, "ann")
+    side = projected(org)
+    (ann, abe), (revoked,) = leaves(org, "ApprovalGranted"), leaves(org, "ApprovalRevoked")
+
+    before = only_row(side, revoked)
+    after = only_row(side, revoked + 1)
+
+    assert [(a["approver"], a["revoked"]) for a in before["approvals"]] == [
+        ("ann", None),
+        ("abe", None),
+    ]
+    assert revoked not in before["sources"]
+    (by_ann, by_abe) = after["approvals"]
+    assert (by_ann["decision"], by_ann["sources"], by_abe["revoked"]) == (
+        "granted",
+        [ann, revoked],
+        None,
+    )
+    assert by_ann["revoked"] == {
+        "by": "ann",
+        "reason": "the holdout leaked into training",
+        "signed_at": by_ann["revoked"]["signed_at"],
+        "keyid": org.keyid("ann"),
+        "leaf": revoked,
+    }
+    assert by_ann["revoked"]["signed_at"] > by_ann["signed_at"]
+    assert revoked in after["sources"]
+    assert by_abe["sources"] == [abe]
+
+
 def test_a_critical_finding_makes_the_version_critical_until_an_approver_accepts_its_risk(
     org: Organisation,
 ) -> None:
