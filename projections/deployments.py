@@ -13,7 +13,11 @@ Documents (scope: the model's name):
 - ``deployments.live`` ``{model}/{environment}`` -> ``{"model", "environment", "versions":
   [live version...]}``; ended when its last live version leaves the environment;
 - ``deployments.approvals`` version id -> ``{"granted": [approval...]}``; a deployed version's
-  approvals are those granted before the deploy on the artifact digest it deployed;
+  approvals are those standing at the deploy (granted before it, not revoked) on the artifact
+  digest it deployed. When an approver revokes their approval (``ApprovalRevoked``), the
+  version keeps running (the domain leaves rollback to the deployer); the approval is marked
+  ``"revoked": {"by", "reason", "leaf"}`` in ``granted`` and in every live row showing it,
+  whose ``sources`` then cite the revocation;
 - ``deployments.history`` model -> ``{"events": [deployed | rolled_back | retired...]}``.
 """
 
@@ -52,6 +56,9 @@ class DeploymentsProjection:
             return
         if name == "ModelVersion.ApprovalGranted":
             _record_approval(event, state, version.model)
+        elif name == "ModelVersion.ApprovalRevoked":
+            revoked = _revoke_approval(event, state, version.model)
+            _mark_live_approvals(state, version.model, version.number, revoked)
         elif name == "ModelVersion.Deployed":
             _deploy(event, state, version.model, version.number)
         elif name == "ModelVersion.RolledBack":
@@ -112,6 +119,46 @@ def _record_approval(event: Any, state: ReadState, model: str) -> None:
     state.put(APPROVALS, key, {"granted": granted}, scope=model)
 
 
+def _revoke_approval(event: Any, state: ReadState, model: str) -> dict[int, dict[str, Any]]:
+    """Mark the approver's standing approvals of the artifact revoked; the revocation of each,
+    by the leaf of the approval."""
+    key = str(event.originator_id)
+    granted = (state.get(APPROVALS, key) or {"granted": []})["granted"]
+    revocation = {"by": event.actor, "reason": event.reason, "leaf": state.position.leaf_index}
+    revoked: dict[int, dict[str, Any]] = {}
+    for approval in granted:
+        if (
+            approval["approver"] == event.actor
+            and approval["artifact_digest"] == event.artifact_digest
+            and "revoked" not in approval
+        ):
+            approval["revoked"] = revocation
+            revoked[approval["leaf"]] = revocation
+    if revoked:
+        state.put(APPROVALS, key, {"granted": granted}, scope=model)
+    return revoked
+
+
+def _mark_live_approvals(
+    state: ReadState, model: str, number: int, revoked: dict[int, dict[str, Any]]
+) -> None:
+    """Mark the ``revoked`` approvals (by leaf) in the rows where version ``number`` runs."""
+    for environment in _ENVIRONMENTS:
+        key = f"{model}/{environment}"
+        document = state.get(LIVE, key)
+        running = [] if document is None else document["versions"]
+        changed = False
+        for live in (live for live in running if live["version"] == number):
+            for approval in live["approvals"]:
+                if approval["leaf"] in revoked:
+                    approval["revoked"] = revoked[approval["leaf"]]
+                    changed = True
+            if changed:
+                live["sources"].append(state.position.leaf_index)
+        if document is not None and changed:
+            state.put(LIVE, key, document, scope=model)
+
+
 def _deploy(event: Any, state: ReadState, model: str, number: int) -> None:
     key = f"{model}/{event.environment}"
     document = state.get(LIVE, key) or {
@@ -134,7 +181,9 @@ def _live_version(event: Any, state: ReadState, number: int) -> dict[str, Any]:
     leaf = state.position.leaf_index
     granted = (state.get(APPROVALS, str(event.originator_id)) or {"granted": []})["granted"]
     approvals = [
-        approval for approval in granted if approval["artifact_digest"] == event.artifact_digest
+        approval
+        for approval in granted
+        if approval["artifact_digest"] == event.artifact_digest and "revoked" not in approval
     ]
     return {
         "version": number,

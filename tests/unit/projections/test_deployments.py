@@ -168,3 +168,48 @@ def test_the_rendering_shows_live_versions_with_approvers_and_the_history(story:
     assert f"ann (leaf {granted[0]}), abe (leaf {granted[1]})" in shown
     assert "rolled back" in shown
     assert render({"rows": [], "history": []}).startswith("Live deployments\n(nothing live)")
+
+
+def test_a_revoked_approval_is_marked_on_the_live_version_which_keeps_running() -> None:
+    org = organisation_on(IN_MEMORY_ENV)
+    version_id = org.released()
+    org.deploy(version_id, "uat")
+    org.deploy(version_id, "prod")
+    org.revoke(version_id, "abe")
+    side = project_in_memory(org.app, CatalogProjection(), DeploymentsProjection())
+    (revoked,) = [leaf for leaf, name in enumerate(topics(org.app)) if name == "ApprovalRevoked"]
+
+    def prod(as_of: int) -> dict[str, Any]:
+        rows: list[dict[str, Any]] = deployments(side, as_of, "credit")["rows"]
+        (row,) = [r for r in rows if r["environment"] == "prod"]
+        return row
+
+    before, after = prod(revoked), prod(revoked + 1)
+    assert [(a["approver"], "revoked" in a) for a in before["approvals"]] == [
+        ("ann", False),
+        ("abe", False),
+    ]
+    assert [(a["approver"], a.get("revoked")) for a in after["approvals"]] == [
+        ("ann", None),
+        ("abe", {"by": "abe", "reason": "the holdout leaked into training", "leaf": revoked}),
+    ]
+    assert after["sources"] == [*before["sources"], revoked]
+    assert after["since_leaf"] == before["since_leaf"]
+
+
+def test_a_deployment_after_a_revocation_shows_only_the_approvals_standing_then() -> None:
+    org = organisation_on(IN_MEMORY_ENV)
+    version_id = org.released()
+    org.revoke(version_id, "abe")
+    org.approve(version_id, "abe")
+    org.deploy(version_id, "prod")
+    side = project_in_memory(org.app, CatalogProjection(), DeploymentsProjection())
+    granted = [leaf for leaf, name in enumerate(topics(org.app)) if name == "ApprovalGranted"]
+
+    (row,) = deployments(side, side.size(), "credit")["rows"]
+
+    assert [(a["approver"], a["leaf"]) for a in row["approvals"]] == [
+        ("ann", granted[0]),
+        ("abe", granted[2]),
+    ]
+    assert all("revoked" not in a for a in row["approvals"])
