@@ -49,6 +49,9 @@ _SUMMARIES = {
     ),
     "ModelVersion.ApprovalGranted": "{actor} approved {v} (artifact {artifact_digest})",
     "ModelVersion.ApprovalRejected": "{actor} rejected {v} (artifact {artifact_digest})",
+    "ModelVersion.ApprovalRevoked": (
+        "{actor} revoked their approval of {v} (artifact {artifact_digest}): {reason}"
+    ),
     "ModelVersion.Deployed": "{actor} deployed {v} to {environment}",
     "ModelVersion.UatEvidenceRecorded": "{actor} recorded {kind} UAT evidence of {v}: {verdict}",
     "ModelVersion.RolledBack": "{actor} rolled {v} back from {environment}",

@@ -253,3 +253,25 @@ def test_the_rendering_lists_leaf_time_actor_and_line(story: Story) -> None:
         "1",
         "vera started validation of v1",
     ]
+
+
+def test_a_revoked_approval_and_a_refused_revocation_are_lines_from_their_leaves_on() -> None:
+    org = organisation_on(IN_MEMORY_ENV)
+    version_id = org.released()
+    org.revoke(version_id, "ann")
+    with pytest.raises(InvalidStateError):
+        org.revoke(version_id, "ann")
+    read_side = project_in_memory(org.app, CatalogProjection(), TimelineProjection())
+    revoked = topics(org.app).index("ApprovalRevoked")
+
+    def lines(as_of: int) -> list[str]:
+        rows = timeline(read_side, as_of, "credit", limit=1000)["rows"]
+        return [row["summary"] for row in rows]
+
+    assert lines(revoked)[-1] == f"abe approved v1 (artifact {ARTIFACT})"
+    assert lines(revoked + 1)[-1] == (
+        f"ann revoked their approval of v1 (artifact {ARTIFACT}): the holdout leaked into training"
+    )
+    assert lines(read_side.size())[-1].startswith(
+        "REFUSED: ann may not revoke approval v1: 'ann' has no standing approval"
+    )
