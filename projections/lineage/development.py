@@ -1,6 +1,7 @@
 """Lineage of development: datasets and their versions, models, training runs, model versions,
 validations and approval decisions (the events of ``Dataset``, ``Model`` and ``ModelVersion``
-up to release)."""
+up to release). A revoked approval keeps its node and its ``approved`` edge (it was granted);
+the node gains ``revoked: true``, the reason and the revocation's leaf in its sources."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ __all__ = [
     "decide",
     "register_dataset",
     "register_model",
+    "revoke",
     "start_validation",
     "train",
     "update_validation",
@@ -212,3 +214,24 @@ def decide(state: ReadState, event: Any, *, granted: bool) -> None:
         artifact_digest=event.artifact_digest,
     )
     link(state, key, "approved" if granted else "rejected", version.key)
+
+
+def revoke(state: ReadState, event: Any) -> None:
+    """Mark the approver's unrevoked approval nodes of the artifact revoked, citing the event."""
+    version = version_node(state, event.originator_id)
+    if version is None:
+        return
+    counts = state.get(COUNTS, str(event.originator_id)) or {}
+    for number in range(1, int(counts.get("decisions", 0)) + 1):
+        name = f"{version.name}/decision-{number}"
+        node = state.get(NODE, node_key(APPROVALS, name))
+        if (
+            node is not None
+            and node["type"] == "approval"
+            and node.get("approver") == event.actor
+            and node.get("artifact_digest") == event.artifact_digest
+            and not node.get("revoked")
+        ):
+            write_node(
+                state, APPROVALS, name, "approval", revoked=True, revocation_reason=event.reason
+            )

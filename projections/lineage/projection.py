@@ -20,8 +20,9 @@ of X" follows them target -> source (what was derived from, or done to, X): down
 dataset lists the versions trained on it, their validations, decisions, deployments, sealed
 prediction segments, monitoring, explanations and findings. Each node body and each edge cites
 the leaves of the events it comes from. Flags (``DriftFlagged`` ...) are recorded on the
-window they follow; a rollback marks the deployment not live; ``BiasMitigated`` and
-``Retired`` are recorded on the version. The catalog projection must run first.
+window they follow; a rollback marks the deployment not live; a revocation marks the approval
+``revoked`` (its edge stays: it was granted); ``BiasMitigated`` and ``Retired`` are recorded on
+the version. The catalog projection must run first.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ _HANDLERS: dict[str, Handler] = {
     ),
     "ModelVersion.ApprovalGranted": lambda s, e: dev.decide(s, e, granted=True),
     "ModelVersion.ApprovalRejected": lambda s, e: dev.decide(s, e, granted=False),
+    "ModelVersion.ApprovalRevoked": dev.revoke,
     "ModelVersion.Deployed": ops.deploy,
     "ModelVersion.RolledBack": ops.roll_back,
     "PredictionLog.SegmentSealed": ops.seal_segment,

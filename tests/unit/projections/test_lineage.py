@@ -369,3 +369,30 @@ def test_data_named_by_a_text_that_names_no_version_is_an_unregistered_dataset()
     assert (data["name"], data["type"]) == ("s3:%2F%2Fbucket%2Floans.csv", "dataset")
     assert data["attributes"] == {"registered": False}
     assert resolve(read_side, read_side.size(), "s3://bucket/loans.csv") == data["key"]
+
+
+def test_a_revoked_approval_node_is_marked_revoked_from_the_revocation_and_keeps_its_edge() -> None:
+    org = organisation_on(IN_MEMORY_ENV)
+    version_id = org.released()
+    org.revoke(version_id, "abe")
+    read_side = project_in_memory(org.app, CatalogProjection(), LineageProjection())
+    names = [
+        event_name(org.app.mapper.to_domain_event(n))
+        for n in org.app.recorder.select_notifications(start=1, limit=10_000)
+    ]
+    granted = [leaf for leaf, name in enumerate(names) if name == "ModelVersion.ApprovalGranted"]
+    revoked = names.index("ModelVersion.ApprovalRevoked")
+
+    def approvals(as_of: int) -> dict[str, Any]:
+        answer = lineage(read_side, as_of, "credit@1", direction="downstream", depth=1)
+        return {n["name"]: n for n in answer["nodes"] if n["type"] == "approval"}
+
+    before, after = approvals(revoked), approvals(revoked + 1)
+    assert [n["attributes"].get("revoked") for n in before.values()] == [None, None]
+    ann, abe = after["credit@1/decision-1"], after["credit@1/decision-2"]
+    assert (ann["attributes"].get("revoked"), ann["sources"]) == (None, [granted[0]])
+    assert abe["attributes"]["revoked"] is True
+    assert abe["attributes"]["revocation_reason"] == "the holdout leaked into training"
+    assert abe["sources"] == [granted[1], revoked]
+    answer = lineage(read_side, revoked + 1, "credit@1", direction="downstream", depth=1)
+    assert (abe["key"], "approved", VERSION_1) in triples(answer)
