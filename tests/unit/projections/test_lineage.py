@@ -371,7 +371,7 @@ def test_data_named_by_a_text_that_names_no_version_is_an_unregistered_dataset()
     assert resolve(read_side, read_side.size(), "s3://bucket/loans.csv") == data["key"]
 
 
-def test_a_revoked_approval_node_is_marked_revoked_from_the_revocation_and_keeps_its_edge() -> None:
+def test_a_revoked_approval_node_is_marked_revoked_and_keeps_its_edge() -> None:
     org = organisation_on(IN_MEMORY_ENV)
     version_id = org.released()
     org.revoke(version_id, "abe")
