@@ -55,7 +55,8 @@ NEXT_VALIDATION_RULE = (
 STATUS_RULE = (
     "registered: no version trained; retired: every version retired; in_production: a live "
     "version deployed in prod; deployed: a live version deployed in dev or uat only; approved: "
-    "a live version approved; validated: a live version passed validation; else in_development"
+    "a live version with an approval not revoked; validated: a live version passed validation; "
+    "else in_development"
 )
 _REGISTERED_FIELDS = ("purpose", "intended_use", "restrictions", "owner", "risk_tier")
 
@@ -123,6 +124,7 @@ def _trained(record: dict[str, Any], number: str, event: Any, _: str, leaf: int)
         "trained": leaf,
         "validation": None,
         "approvals": [],
+        "approved_by": {},
         "rejected": None,
         "environments": {},
         "retired": None,
@@ -145,8 +147,17 @@ def _concluded(record: dict[str, Any], number: str, event: Any, at: str, leaf: i
     record["last_validation"] = {"value": last, "sources": [leaf]}
 
 
-def _granted(record: dict[str, Any], number: str, _: Any, __: str, leaf: int) -> None:
-    record["versions"][number]["approvals"].append(leaf)
+def _granted(record: dict[str, Any], number: str, event: Any, _: str, leaf: int) -> None:
+    version = record["versions"][number]
+    version["approvals"].append(leaf)
+    version.setdefault("approved_by", {}).setdefault(event.actor, []).append(leaf)
+
+
+def _revoked(record: dict[str, Any], number: str, event: Any, _: str, __: int) -> None:
+    """The approver's approvals of the version stand no more (the only artifact it has)."""
+    version = record["versions"][number]
+    withdrawn = version.setdefault("approved_by", {}).pop(event.actor, [])
+    version["approvals"] = [leaf for leaf in version["approvals"] if leaf not in withdrawn]
 
 
 def _rejected(record: dict[str, Any], number: str, _: Any, __: str, leaf: int) -> None:
@@ -171,6 +182,7 @@ _VERSION_CHANGES: dict[str, Callable[[dict[str, Any], str, Any, str, int], None]
     "ValidationConcluded": _concluded,
     "ApprovalGranted": _granted,
     "ApprovalRejected": _rejected,
+    "ApprovalRevoked": _revoked,
     "Deployed": _deployed,
     "RolledBack": _rolled_back,
     "Retired": _retired,

@@ -86,6 +86,27 @@ def test_the_status_follows_the_versions_from_training_to_retirement_at_every_lo
     assert status(side.size()) == ("retired", [], leaves(org, "Retired"))
 
 
+def test_a_version_whose_only_approval_is_revoked_is_validated_again_from_the_revocation(
+    org: Organisation,
+) -> None:
+    version_id = org.train(org.register_model())
+    org.validate(version_id)
+    org.approve(version_id, "ann", "abe")
+    org.revoke(version_id, "ann")
+    one_left = size(org)
+    org.revoke(version_id, "abe")
+    side = projected(org)
+
+    def status(as_of: int) -> tuple[str, list[int]]:
+        found = inventory_entry(side, as_of, "credit")["status"]
+        return found["value"], found["sources"]
+
+    ann, abe = leaves(org, "ApprovalGranted")
+    assert status(one_left - 1) == ("approved", [ann, abe])
+    assert status(one_left) == ("approved", [abe])
+    assert status(side.size()) == ("validated", leaves(org, "ValidationConcluded"))
+
+
 def test_the_last_validation_is_absent_before_it_and_due_again_twelve_months_after_for_high_risk(
     org: Organisation,
 ) -> None:
