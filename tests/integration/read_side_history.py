@@ -133,8 +133,8 @@ class History:
 def run_history(org: SignedOrganisation, ledger: Ledger) -> History:
     """v1 to prod; v2 rejected; v3 approved by ann and abe, then ann's key revoked; a high
     finding on v3 blocks prod until max (an independent approver) accepts its risk; v3 to prod
-    alongside v1; v3 rolled back from prod; v1 retired. The log size is recorded after each
-    step."""
+    alongside v1; v3 rolled back from prod; abe revokes his approval of v1 (which keeps running
+    in prod); v1 retired. The log size is recorded after each step."""
     app, history = org.app, History()
 
     def step(name: str) -> None:
@@ -169,6 +169,8 @@ def run_history(org: SignedOrganisation, ledger: Ledger) -> History:
     step("v3_in_prod")
     app.roll_back(actor="dee", version_id=history.versions[3], environment="prod")
     step("v3_rolled_back")
+    org.revoke(history.versions[1], "abe")
+    step("v1_approval_revoked")
     app.retire(actor="dee", version_id=history.versions[1])
     step("v1_retired")
     return history

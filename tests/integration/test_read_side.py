@@ -4,7 +4,8 @@
   as a live worker left them, after concurrent writers and a writer's retry on a conflict.
 - A ``govledger project`` worker killed mid-stream resumes with no entry lost or doubled.
 - Every leaf an answer cites has an inclusion proof that verifies against the answer's root.
-- ``as_of`` answers along a scripted history say what was true at each recorded log size.
+- ``as_of`` answers along a scripted history say what was true at each recorded log size,
+  a revoked approval included.
 """
 
 from __future__ import annotations
@@ -285,6 +286,45 @@ class ReadSideContract:
         )
         assert revoked["sources"] == sorted([*before["sources"], revocation_leaf])
         assert ann_approval("v1_retired") == revoked
+
+    def test_a_revoked_approval_is_stated_and_no_longer_counts_from_its_leaf_on(
+        self, ledger: Ledger, history: History
+    ) -> None:
+        ledger.checkpointer.cut()
+        view, sizes = read_view(ledger), history.sizes
+        revoked = sizes["v1_approval_revoked"] - 1
+
+        def v1(step: str) -> dict[str, Any]:
+            (explained,) = why(view, sizes[step], MODEL, 1)["versions"]
+            return dict(explained)
+
+        def prod_reason(explained: dict[str, Any]) -> str:
+            (verdict,) = [v for v in explained["allowed"] if v["environment"] == "prod"]
+            assert (verdict["live"], verdict["allowed"]) == (True, True)
+            return str(verdict["reason"])
+
+        before, after = v1("v3_rolled_back"), v1("v1_approval_revoked")
+        assert [s for s in before["statements"] if s["kind"] == "approval.revoked"] == []
+        assert "would now be refused" not in prod_reason(before)
+        (statement,) = [s for s in after["statements"] if s["kind"] == "approval.revoked"]
+        assert statement["statement"].startswith("Approval by abe revoked: ")
+        assert revoked in statement["sources"]
+        assert statement["signature"]["status"] == "verified when recorded"
+        assert "a new deployment would now be refused: prod requires 2" in prod_reason(after)
+        assert f"revoked: abe (leaf {revoked}: " in prod_reason(after)
+        cited = cited_answer(
+            ledger, view, str(sizes["v1_approval_revoked"]), partial(why, model=MODEL, version=1)
+        )
+        assert revoked in verified_leaves(ledger, cited)
+
+        def v1_approvals(step: str) -> list[tuple[str, int | None]]:
+            rows = risk_register(view, sizes[step], MODEL)["rows"]
+            (row,) = [row for row in rows if row["version"] == 1]
+            return [(a["approver"], (a["revoked"] or {}).get("leaf")) for a in row["approvals"]]
+
+        assert v1_approvals("v3_rolled_back") == [("ann", None), ("abe", None)]
+        assert v1_approvals("v1_approval_revoked") == [("ann", None), ("abe", revoked)]
+        assert v1_approvals("v1_retired") == v1_approvals("v1_approval_revoked")
 
     def test_risk_register_and_inventory_as_of_each_step_show_the_risk_then(
         self, ledger: Ledger, history: History
