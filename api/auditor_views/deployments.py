@@ -19,7 +19,7 @@ def render(result: dict[str, Any]) -> str:
             row["since"],
             row["since_leaf"],
             row["deployed_by"],
-            [f"{approval['approver']} (leaf {approval['leaf']})" for approval in row["approvals"]],
+            [_approval(approval) for approval in row["approvals"]],
         ]
         for row in result["rows"]
     ]
@@ -46,3 +46,9 @@ def render(result: dict[str, Any]) -> str:
             format_table(history_headers, history),
         ]
     )
+
+
+def _approval(approval: dict[str, Any]) -> str:
+    text = f"{approval['approver']} (leaf {approval['leaf']})"
+    revoked = approval.get("revoked")
+    return text if not revoked else f"{text}, revoked at leaf {revoked['leaf']}"

@@ -97,12 +97,19 @@ def _approval(row: Mapping[str, Any], approval: Mapping[str, Any]) -> list[objec
         row["model"],
         row["version"],
         approval["approver"],
-        approval["decision"],
+        _decision(approval),
         approval["signed_at"],
         approval["keyid"],
         approval["expires"],
         approval["sources"],
     ]
+
+
+def _decision(approval: Mapping[str, Any]) -> str:
+    revoked = approval.get("revoked")
+    if not revoked:
+        return str(approval["decision"])
+    return f"{approval['decision']}, revoked at leaf {revoked['leaf']}: {revoked['reason']}"
 
 
 def _acceptance(row: Mapping[str, Any], acceptance: Mapping[str, Any]) -> list[object]:

@@ -195,6 +195,9 @@ def test_a_revoked_approval_is_marked_on_the_live_version_which_keeps_running() 
     ]
     assert after["sources"] == [*before["sources"], revoked]
     assert after["since_leaf"] == before["since_leaf"]
+    shown = render(deployments(side, revoked + 1, "credit"))
+    assert f"abe (leaf {after['approvals'][1]['leaf']}), revoked at leaf {revoked}" in shown
+    assert ", revoked at" not in render(deployments(side, revoked, "credit"))
 
 
 def test_a_deployment_after_a_revocation_shows_only_the_approvals_standing_then() -> None:
