@@ -58,7 +58,7 @@ def projector(ledger: Ledger, *, batch_size: int = DEFAULT_BATCH) -> Projector:
     mapper = ledger.application.mapper
     return Projector(
         recorder=read_recorder(ledger),
-        log=ledger.log,
+        log=ledger.recorder,
         keys=ledger.key_history,
         decode=mapper.decode_payload,  # type: ignore[attr-defined]
         projections=read_models(),

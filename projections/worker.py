@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from ledger.errors import VerificationError
 from ledger.keys.history import KeyHistory, is_keys_aggregate
 from ledger.store.log_entries import LogSource
 from ledger.store.signed_event import EventPayload
-from ledger.verify.stream import EntryChecker
+from ledger.verify.stream import EarlierEntries, EntryChecker
 from projections.errors import ProjectionError
 from projections.events import event_name
 from projections.projection import ReadModelProjection
@@ -27,10 +28,14 @@ from projections.store.sql_batch import ConcurrentProjectionError, DocumentCache
 from projections.store.tracking import ReadSideRecorder
 from projections.times import utc_text
 
-__all__ = ["DEFAULT_BATCH", "Projector", "apply_payload", "rebuild_in_memory"]
+__all__ = ["DEFAULT_BATCH", "ProjectedLog", "Projector", "apply_payload", "rebuild_in_memory"]
 
 DEFAULT_BATCH = 500
 """Leaves projected per transaction unless told otherwise."""
+
+
+class ProjectedLog(LogSource, EarlierEntries, Protocol):
+    """The log as the worker reads it: in pages, and, to resume, single earlier events."""
 
 
 class Projector:
@@ -40,7 +45,7 @@ class Projector:
         self,
         *,
         recorder: ReadSideRecorder,
-        log: LogSource,
+        log: ProjectedLog,
         keys: Callable[[], KeyHistory],
         decode: Callable[[EventPayload], Any],
         projections: Sequence[ReadModelProjection],
@@ -109,7 +114,13 @@ class Projector:
 
     def _checker_at(self, start: int) -> EntryChecker:
         if self._checker is None or self._checker.next_index != start:
-            self._checker = EntryChecker(self._keys(), start=start)
+            try:
+                self._checker = EntryChecker(self._keys(), start=start, earlier=self._log)
+            except VerificationError as exc:
+                raise ProjectionError(
+                    f"the log before log size {start} does not verify ({exc}): run "
+                    "`govledger verify`"
+                ) from None
         return self._checker
 
     def _project(

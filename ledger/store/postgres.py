@@ -211,6 +211,13 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         (entry,) = self.select_log_entries(int(row["leaf_index"]), 1)
         return entry
 
+    def envelope_of(self, originator_id: UUID | str, version: int) -> bytes | None:
+        """The stored state (envelope) of one event, raw, or None when there is no such row."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_state, (originator_id, version))
+            row = curs.fetchone()
+        return None if row is None else bytes(row["state"])
+
     def count_events(self) -> int:
         """The number of stored events."""
         statement = SQL("SELECT count(*) AS n FROM {}.{}").format(

@@ -159,6 +159,13 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         (entry,) = self.select_log_entries(int(row["leaf_index"]), 1)
         return entry
 
+    def envelope_of(self, originator_id: UUID | str, version: int) -> bytes | None:
+        """The stored state (envelope) of one event, raw, or None when there is no such row."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._select_state, (_id(originator_id), version))
+            row = c.fetchone()
+        return None if row is None else bytes(row[0])
+
     def count_events(self) -> int:
         """The number of stored events."""
         with self.datastore.transaction(commit=False) as c:

@@ -4,18 +4,21 @@ projection worker both run, so what the read side projects is exactly what verif
 For every entry: the leaf's hash matches the stored envelope, the event opens strictly
 (``open_event``: canonical envelope, one signature by a trusted key, payload for this row), its
 signer is the key in force at that leaf, and it chains to the previous event of its aggregate.
-A checker started at leaf 0 checks all of it. One resumed at a later leaf (a worker restarting
-from its recorded position) has not read the earlier entries: it checks signatures against the
-trusted keys, as the application does on every read, and chains from the first event of each
-aggregate it reads; ``govledger replay`` and ``govledger verify`` read from leaf 0.
+A checker that starts at a later leaf (a worker resuming from its recorded position) first
+learns the key windows from the entries before it (leaf 0's signer and every key rotation, a
+handful of reads) and, for the first event of each aggregate it meets, reads the previous
+event's envelope to chain to: the same checks, without rereading the log.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
 
 from ledger.errors import VerificationError
-from ledger.keys.history import KeyHistory
+from ledger.keys.history import KEYS_AGGREGATE_ID, KeyHistory
 from ledger.merkle import leaf_hash
 from ledger.store.log_entries import LogEntry
 from ledger.store.signed_event import (
@@ -26,7 +29,7 @@ from ledger.store.signed_event import (
     stored_version,
 )
 
-__all__ = ["EntryChecker", "Problem", "describe_id", "version_or_none"]
+__all__ = ["EarlierEntries", "EntryChecker", "Problem", "describe_id", "version_or_none"]
 
 _LEAF_HASH_BYTES = 32
 
@@ -56,15 +59,62 @@ class _ChainHead:
     digest: str | None  # None once an event of the chain failed its own checks
 
 
-class EntryChecker:
-    """Checks entries handed to it in leaf order; remembers chain heads and key windows."""
+class EarlierEntries(Protocol):
+    """What a checker starting after leaf 0 reads of the log before its start."""
 
-    def __init__(self, keys: KeyHistory, *, start: int = 0) -> None:
+    def select_log_entries(self, start: int, limit: int) -> Sequence[LogEntry]:
+        """Leaves with ``leaf_index >= start`` in index order, at most ``limit``."""
+
+    def leaf_of(self, originator_id: UUID, version: int) -> LogEntry | None:
+        """The leaf of one stored event, with the event, or None."""
+
+    def envelope_of(self, originator_id: UUID, version: int) -> bytes | None:
+        """The stored envelope of one event, or None."""
+
+
+class EntryChecker:
+    """Checks entries handed to it in leaf order; remembers chain heads and key windows.
+
+    Starting after leaf 0 needs ``earlier``; VerificationError when what it reads there (leaf 0
+    or a key rotation) does not verify.
+    """
+
+    def __init__(
+        self, keys: KeyHistory, *, start: int = 0, earlier: EarlierEntries | None = None
+    ) -> None:
         self._keys = keys
-        self._resumed = start > 0
         self._heads: dict[str, _ChainHead] = {}
+        self._earlier = earlier if start > 0 else None
         self.next_index = start
         self.keyids: set[str] = set()
+        if start > 0:
+            if earlier is None:
+                raise ValueError("a checker starting after leaf 0 needs the earlier entries")
+            self._learn_key_windows(earlier, start)
+
+    def _learn_key_windows(self, earlier: EarlierEntries, start: int) -> None:
+        """Who signed leaf 0, and every rotation before ``start``, as a full pass learns them."""
+        entries = [*earlier.select_log_entries(0, 1)]
+        version = 1
+        while (rotation := earlier.leaf_of(KEYS_AGGREGATE_ID, version)) is not None:
+            if rotation.leaf_index >= start:
+                break
+            entries.append(rotation)
+            version += 1
+        for entry in entries:
+            if entry.stored is None:
+                raise VerificationError(f"leaf {entry.leaf_index} names a missing event")
+            payload = open_event(entry.stored, self._keys)
+            problem = self._keys.signer_problem(payload.keyid, entry.leaf_index)
+            if entry.leaf_index > 0:
+                problem = problem or self._keys.observe(
+                    entry.leaf_index, entry.stored, payload.state
+                )
+                self._heads[payload.aggregate_id] = _ChainHead(
+                    payload.version, envelope_digest(entry.stored.state)
+                )
+            if problem:
+                raise VerificationError(f"leaf {entry.leaf_index}: {problem}")
 
     def check(self, entry: LogEntry) -> tuple[EventPayload | None, list[Problem]]:
         """The entry's signed payload when nothing is wrong with it, and its problems.
@@ -109,8 +159,6 @@ class EntryChecker:
 
     def _key_window(self, entry: LogEntry, payload: EventPayload, problems: list[Problem]) -> bool:
         """The signing key must be in force at this leaf; a rotation moves the windows on."""
-        if self._resumed:
-            return True  # the windows before the start are unknown; the signature was checked
         assert entry.stored is not None
         problem = self._keys.signer_problem(payload.keyid, entry.leaf_index) or self._keys.observe(
             entry.leaf_index, entry.stored, payload.state
@@ -141,13 +189,28 @@ class EntryChecker:
         self, entry: LogEntry, version: int, prev: str | None, problems: list[Problem]
     ) -> bool:
         """The first event of an aggregate this checker reads."""
-        if self._resumed and version > 1:
-            return True  # its previous event lies before the start
+        if self._earlier is not None and version > 1:
+            return self._chain_to_earlier(entry, version, prev, problems)
         if version != 1:
             reason = f"history starts at version {version}: earlier events are missing"
             return _report(problems, entry, reason)
         if prev is not None:
             return _report(problems, entry, "first event names a previous event")
+        return True
+
+    def _chain_to_earlier(
+        self, entry: LogEntry, version: int, prev: str | None, problems: list[Problem]
+    ) -> bool:
+        """Chain to the previous event, which lies before this checker's start: to its envelope
+        as stored (that it has a leaf before the start is what ``verify`` checks)."""
+        assert self._earlier is not None
+        aggregate_id = UUID(stored_aggregate_id(entry.originator_id))
+        envelope = self._earlier.envelope_of(aggregate_id, version - 1)
+        if envelope is None:
+            reason = f"follows version {version - 1}, which is missing: earlier events are missing"
+            return _report(problems, entry, reason)
+        if prev != envelope_digest(envelope):
+            return _report(problems, entry, "prev does not match the digest of the previous event")
         return True
 
 
