@@ -88,6 +88,8 @@ class Projector:
         return self._run(until, until_time, exclusive=True)
 
     def _run(self, until: int | None, until_time: str | None, *, exclusive: bool) -> int:
+        if self.position() == 0 and self._stores_no_document():
+            self._cache.start_empty()
         while True:
             start = self.position()
             limit = self._batch_size if until is None else min(self._batch_size, until - start)
@@ -111,6 +113,11 @@ class Projector:
             self._cache.update(batch.stored_after())
             if stopped:
                 return batch.end
+
+    def _stores_no_document(self) -> bool:
+        with self._recorder.reading() as cursor:
+            cursor.execute("SELECT 1 FROM read_keys LIMIT 1")
+            return cursor.fetchone() is None
 
     def _checker_at(self, start: int) -> EntryChecker:
         if self._checker is None or self._checker.next_index != start:

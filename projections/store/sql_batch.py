@@ -27,25 +27,40 @@ Stored = tuple[str | None, str | None, bool]
 class DocumentCache:
     """What earlier batches of one worker left in the documents they touched, so the next batch
     need not read them back. Valid only while that worker alone writes: dropped on a
-    ``ConcurrentProjectionError``, and when it holds more than ``limit`` documents."""
+    ``ConcurrentProjectionError``, and when it holds more than ``limit`` documents.
+
+    A cache that has seen every write since the read side was empty is ``complete``: a document
+    it does not hold is not stored at all, so a rebuild never asks the database for one.
+    """
 
     def __init__(self, limit: int = 200_000) -> None:
         self._limit = limit
         self._stored: dict[tuple[str, str], Stored] = {}
+        self.complete = False
+
+    def start_empty(self) -> None:
+        """The read side is empty: from now on the cache knows every stored document."""
+        self._stored.clear()
+        self.complete = True
 
     def get(self, kind: str, key: str) -> Stored | None:
-        """The document as stored, when known."""
-        return self._stored.get((kind, key))
+        """The document as stored, when known; ``(None, None, False)`` for one a complete
+        cache has never seen."""
+        found = self._stored.get((kind, key))
+        if found is None and self.complete:
+            return (None, None, False)
+        return found
 
     def update(self, stored: dict[tuple[str, str], Stored]) -> None:
         """Remember what a batch just committed."""
         if len(self._stored) + len(stored) > self._limit:
-            self._stored.clear()
+            self.clear()
         self._stored.update(stored)
 
     def clear(self) -> None:
-        """Forget everything (another writer moved the read side on)."""
+        """Forget everything (another writer moved the read side on, or it grew too big)."""
         self._stored.clear()
+        self.complete = False
 
 
 _STORED = (
