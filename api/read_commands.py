@@ -68,7 +68,8 @@ def register(add: Adder) -> None:
         action="store_true",
         help="rebuild in memory and compare with the stored read side instead (exit 1: differs)",
     )
-    _question(add, "inventory", _inventory, "the model inventory (SR 11-7 fields)")
+    listing = _question(add, "inventory", _inventory, "the model inventory (SR 11-7 fields)")
+    _paging(listing)
     line = _question(add, "lineage", _lineage, "the lineage of a model, version or dataset")
     line.add_argument("name", help="credit-risk, credit-risk@2, german-credit or german-credit@1")
     way = line.add_mutually_exclusive_group()
@@ -135,7 +136,9 @@ def _answer(
 
 
 def _inventory(arguments: argparse.Namespace) -> read_side.Query:
-    return inventory
+    return lambda view, as_of: inventory(
+        view, as_of, limit=arguments.limit, offset=arguments.offset
+    )
 
 
 def _lineage(arguments: argparse.Namespace) -> read_side.Query:

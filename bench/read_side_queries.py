@@ -71,7 +71,7 @@ def _about_model(
 
 QUESTIONS: dict[str, Callable[[Sample], Query]] = {
     "why <model>": _about_model(why),
-    "inventory": lambda sample: inventory,
+    "inventory (a page of 100)": lambda sample: inventory,
     "risk-register <model>": _about_model(risk_register),
     "deployments <model>": _about_model(deployments),
     "timeline <model> (a page of 100)": _timeline_page,

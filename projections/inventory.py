@@ -253,9 +253,18 @@ def _row(record: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def inventory(view: ReadView, as_of: int) -> dict[str, Any]:
-    """Every model registered by log size ``as_of``, by name, with its SR 11-7 fields."""
-    return {"rows": [_row(document.body) for document in view.documents(MODEL, as_of)]}
+def inventory(view: ReadView, as_of: int, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """The models registered by log size ``as_of``, by name, with their SR 11-7 fields: the
+    page of at most ``limit`` after the first ``offset``, and how many there are in all."""
+    if limit < 1 or offset < 0:
+        raise ValueError(f"limit {limit} must be at least 1 and offset {offset} not negative")
+    page = view.documents(MODEL, as_of, limit=limit, offset=offset)
+    return {
+        "rows": [_row(document.body) for document in page],
+        "count": view.count_documents(MODEL, as_of),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 def inventory_entry(view: ReadView, as_of: int, model: str) -> dict[str, Any]:

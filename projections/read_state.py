@@ -150,8 +150,20 @@ class ReadView(Protocol):
     def document(self, kind: str, key: str, as_of: int) -> Versioned | None:
         """The version of a document valid at log size ``as_of``, or None."""
 
-    def documents(self, kind: str, as_of: int, *, scope: str | None = None) -> list[Versioned]:
-        """Every document of ``kind`` (of ``scope`` when given) valid at ``as_of``, by key."""
+    def documents(
+        self,
+        kind: str,
+        as_of: int,
+        *,
+        scope: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Versioned]:
+        """The documents of ``kind`` (of ``scope`` when given) valid at ``as_of``, by key: all
+        of them, or the page of at most ``limit`` after the first ``offset``."""
+
+    def count_documents(self, kind: str, as_of: int, *, scope: str | None = None) -> int:
+        """How many documents of ``kind`` (of ``scope``) are valid at ``as_of``."""
 
     def documents_by_keys(self, kind: str, keys: Iterable[str], as_of: int) -> dict[str, Versioned]:
         """The documents of ``kind`` among ``keys`` valid at ``as_of`` (absent ones left out)."""

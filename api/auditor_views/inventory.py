@@ -30,7 +30,12 @@ def render(result: Mapping[str, Any]) -> str:
     rows = result.get("rows", [result])
     if not rows:
         return "No model is registered at this log size."
-    return "\n\n".join(_model(row) for row in rows)
+    tables = "\n\n".join(_model(row) for row in rows)
+    if "count" not in result:
+        return tables
+    first = result["offset"] + 1
+    heading = f"Models {first}-{first + len(rows) - 1} of {result['count']}"
+    return f"{heading}\n\n{tables}"
 
 
 def _model(row: Mapping[str, Any]) -> str:

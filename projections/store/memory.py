@@ -115,16 +115,31 @@ class InMemoryReadSide:
                 return version
         return None
 
-    def documents(self, kind: str, as_of: int, *, scope: str | None = None) -> list[Versioned]:
-        """Every document of ``kind`` (of ``scope``) valid at ``as_of``, by key."""
-        found = [
-            version
-            for (version_kind, _), versions in self._versions.items()
-            if version_kind == kind
-            for version in versions
-            if _valid(version, as_of) and (scope is None or version.scope == scope)
-        ]
-        return sorted(found, key=lambda version: version.key)
+    def documents(
+        self,
+        kind: str,
+        as_of: int,
+        *,
+        scope: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Versioned]:
+        """The documents of ``kind`` (of ``scope``) valid at ``as_of``, by key, paged."""
+        found = sorted(
+            (
+                version
+                for (version_kind, _), versions in self._versions.items()
+                if version_kind == kind
+                for version in versions
+                if _valid(version, as_of) and (scope is None or version.scope == scope)
+            ),
+            key=lambda version: version.key,
+        )
+        return found[offset:] if limit is None else found[offset : offset + limit]
+
+    def count_documents(self, kind: str, as_of: int, *, scope: str | None = None) -> int:
+        """How many documents of ``kind`` (of ``scope``) are valid at ``as_of``."""
+        return len(self.documents(kind, as_of, scope=scope))
 
     def documents_by_keys(self, kind: str, keys: Iterable[str], as_of: int) -> dict[str, Versioned]:
         """The documents of ``kind`` among ``keys`` valid at ``as_of``."""

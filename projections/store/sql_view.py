@@ -28,6 +28,8 @@ from projections.store.tracking import Cursor, ReadSideRecorder
 __all__ = ["SqlReadView"]
 
 _IN_LIST_CHUNK = 500
+_NO_LIMIT = 2**62
+"""A LIMIT both engines read as none (PostgreSQL refuses -1, SQLite NULL)."""
 
 _DOCUMENT = (
     "SELECT d.kind, d.key, k.scope, d.valid_from, d.valid_to, d.body FROM read_documents d "
@@ -106,15 +108,34 @@ class SqlReadView:
         version = _versioned(rows[0])
         return version if version.valid_to is None or as_of < version.valid_to else None
 
-    def documents(self, kind: str, as_of: int, *, scope: str | None = None) -> list[Versioned]:
-        """Every document of ``kind`` (of ``scope``) valid at ``as_of``, by key."""
-        params: tuple[object, ...]
-        if scope is None:
-            statement, params = _VERSIONS_AT.format(keys=""), (as_of, kind, as_of, as_of)
-        else:
-            statement = _VERSIONS_AT.format(keys="AND k.scope = ?")
-            params = (as_of, kind, scope, as_of, as_of)
+    def documents(
+        self,
+        kind: str,
+        as_of: int,
+        *,
+        scope: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Versioned]:
+        """The documents of ``kind`` (of ``scope``) valid at ``as_of``, by key, paged: the keys'
+        index gives the order, so a page reads only its own documents."""
+        statement, params = self._listing(kind, as_of, scope)
+        if limit is not None or offset:
+            statement += " LIMIT ? OFFSET ?"
+            params = (*params, _NO_LIMIT if limit is None else limit, offset)
         return [_versioned(row) for row in self._rows(statement, params)]
+
+    def count_documents(self, kind: str, as_of: int, *, scope: str | None = None) -> int:
+        """How many documents of ``kind`` (of ``scope``) are valid at ``as_of``."""
+        statement, params = self._listing(kind, as_of, scope)
+        counted = f"SELECT COUNT(*) AS n FROM ({statement.removesuffix(' ORDER BY t.key')}) c"  # noqa: S608
+        return int(self._rows(counted, params)[0]["n"])
+
+    @staticmethod
+    def _listing(kind: str, as_of: int, scope: str | None) -> tuple[str, tuple[object, ...]]:
+        if scope is None:
+            return _VERSIONS_AT.format(keys=""), (as_of, kind, as_of, as_of)
+        return _VERSIONS_AT.format(keys="AND k.scope = ?"), (as_of, kind, scope, as_of, as_of)
 
     def documents_by_keys(self, kind: str, keys: Iterable[str], as_of: int) -> dict[str, Versioned]:
         """The documents of ``kind`` among ``keys`` valid at ``as_of``, in one query per 500."""

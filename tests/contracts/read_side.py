@@ -131,6 +131,16 @@ class ReadSideContract:
         assert [d.key for d in view.documents("doc", 6, scope="m1")] == ["a"]
         assert view.documents("doc", 0) == []
 
+    def test_documents_are_paged_by_key_and_counted(self, view: ReadView) -> None:
+        assert [d.key for d in view.documents("doc", 6, limit=1)] == ["a"]
+        assert [d.key for d in view.documents("doc", 6, limit=1, offset=1)] == ["b"]
+        assert [d.key for d in view.documents("doc", 6, offset=1)] == ["b"]
+        assert view.documents("doc", 6, limit=5, offset=2) == []
+        assert view.count_documents("doc", 6) == 2
+        assert view.count_documents("doc", 4) == 1
+        assert view.count_documents("doc", 6, scope="m1") == 1
+        assert view.count_documents("doc", 0) == 0
+
     def test_documents_by_keys_gives_those_valid_at_a_size(self, view: ReadView) -> None:
         found = view.documents_by_keys("doc", ["a", "b", "c", "nope"], 4)
         assert {key: dict(version.body) for key, version in found.items()} == {"a": {"n": 2}}

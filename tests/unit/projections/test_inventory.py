@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from api.auditor_views.inventory import render
 from projections.catalog import CatalogProjection
 from projections.errors import NotFoundError
 from projections.inventory import InventoryProjection, inventory, inventory_entry
@@ -200,6 +201,20 @@ def test_the_inventory_lists_every_model_by_name(org: Organisation) -> None:
         ("alpha", "low"),
         ("zeta", "high"),
     ]
+
+
+def test_the_inventory_is_paged_by_name_and_counts_every_model(org: Organisation) -> None:
+    for name in ("delta", "alpha", "charlie", "bravo"):
+        org.register_model(name)
+    side = projected(org)
+
+    page = inventory(side, size(org), limit=2, offset=1)
+
+    assert [r["model"] for r in page["rows"]] == ["bravo", "charlie"]
+    assert (page["count"], page["limit"], page["offset"]) == (4, 2, 1)
+    assert render(page).startswith("Models 2-3 of 4")
+    with pytest.raises(ValueError, match="limit 0 must be at least 1"):
+        inventory(side, size(org), limit=0)
 
 
 def test_a_model_not_registered_at_that_log_size_is_not_found_naming_those_that_are(
