@@ -10,6 +10,7 @@ whatever the batch boundaries: a rebuild equals the live state row for row.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,16 +27,17 @@ Stored = tuple[str | None, str | None, bool]
 
 class DocumentCache:
     """What earlier batches of one worker left in the documents they touched, so the next batch
-    need not read them back. Valid only while that worker alone writes: dropped on a
-    ``ConcurrentProjectionError``, and when it holds more than ``limit`` documents.
+    need not read them back: the ``limit`` most recently used. Valid only while that worker
+    alone writes: dropped on a ``ConcurrentProjectionError``.
 
-    A cache that has seen every write since the read side was empty is ``complete``: a document
-    it does not hold is not stored at all, so a rebuild never asks the database for one.
+    A cache that has seen every write since the read side was empty, and evicted nothing, is
+    ``complete``: a document it does not hold is not stored at all, so a rebuild never asks the
+    database for one.
     """
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, limit: int = 50_000) -> None:
         self._limit = limit
-        self._stored: dict[tuple[str, str], Stored] = {}
+        self._stored: OrderedDict[tuple[str, str], Stored] = OrderedDict()
         self.complete = False
 
     def start_empty(self) -> None:
@@ -47,18 +49,24 @@ class DocumentCache:
         """The document as stored, when known; ``(None, None, False)`` for one a complete
         cache has never seen."""
         found = self._stored.get((kind, key))
-        if found is None and self.complete:
+        if found is not None:
+            self._stored.move_to_end((kind, key))
+        elif self.complete:
             return (None, None, False)
         return found
 
     def update(self, stored: dict[tuple[str, str], Stored]) -> None:
-        """Remember what a batch just committed."""
-        if len(self._stored) + len(stored) > self._limit:
-            self.clear()
-        self._stored.update(stored)
+        """Remember what a batch just committed, forgetting the least recently used beyond
+        ``limit`` (after which the cache is no longer complete)."""
+        for place, value in stored.items():
+            self._stored[place] = value
+            self._stored.move_to_end(place)
+        while len(self._stored) > self._limit:
+            self._stored.popitem(last=False)
+            self.complete = False
 
     def clear(self) -> None:
-        """Forget everything (another writer moved the read side on, or it grew too big)."""
+        """Forget everything (another writer moved the read side on)."""
         self._stored.clear()
         self.complete = False
 
