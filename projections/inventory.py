@@ -36,6 +36,7 @@ __all__ = [
     "MODEL",
     "NEXT_VALIDATION_RULE",
     "REVALIDATION_MONTHS",
+    "ROW",
     "STATUS_RULE",
     "InventoryProjection",
     "inventory",
@@ -44,6 +45,9 @@ __all__ = [
 
 MODEL = "inventory.model"
 """Model name -> the inventory record as it stands (registration, people, versions, findings)."""
+ROW = "inventory.row"
+"""Model name -> the inventory's row for it, as queries return it, kept beside the record so a
+query reads only what it answers (a record holds every version's state)."""
 
 REVALIDATION_MONTHS = {"high": 12, "medium": 24, "low": 24}
 """Months between validations, by risk tier (the policy sets no interval)."""
@@ -103,14 +107,19 @@ class InventoryProjection:
             last_validation={"value": None, "sources": []},
             findings={},
         )
-        state.put(MODEL, event.name, record, scope=event.name)
+        _put(state, event.name, record)
 
 
 def _update(state: ReadState, model: str, change: Callable[[dict[str, Any]], None]) -> None:
     record = state.get(MODEL, model)
     if record is not None:
         change(record)
-        state.put(MODEL, model, record, scope=model)
+        _put(state, model, record)
+
+
+def _put(state: ReadState, model: str, record: dict[str, Any]) -> None:
+    state.put(MODEL, model, record, scope=model)
+    state.put(ROW, model, _row(record), scope=model)
 
 
 def _add_person(people: dict[str, Any], actor: str, leaf: int) -> None:
@@ -258,10 +267,10 @@ def inventory(view: ReadView, as_of: int, *, limit: int = 100, offset: int = 0) 
     page of at most ``limit`` after the first ``offset``, and how many there are in all."""
     if limit < 1 or offset < 0:
         raise ValueError(f"limit {limit} must be at least 1 and offset {offset} not negative")
-    page = view.documents(MODEL, as_of, limit=limit, offset=offset)
+    page = view.documents(ROW, as_of, limit=limit, offset=offset)
     return {
-        "rows": [_row(document.body) for document in page],
-        "count": view.count_documents(MODEL, as_of),
+        "rows": [dict(document.body) for document in page],
+        "count": view.count_documents(ROW, as_of),
         "limit": limit,
         "offset": offset,
     }
@@ -269,10 +278,10 @@ def inventory(view: ReadView, as_of: int, *, limit: int = 100, offset: int = 0) 
 
 def inventory_entry(view: ReadView, as_of: int, model: str) -> dict[str, Any]:
     """The inventory row of ``model`` at ``as_of``; NotFoundError if it is not registered."""
-    document = view.document(MODEL, model, as_of)
+    document = view.document(ROW, model, as_of)
     if document is None:
-        known = [found.key for found in view.documents(MODEL, as_of)]
+        known = [found.key for found in view.documents(ROW, as_of)]
         raise NotFoundError(
             f"no model {model!r} at log size {as_of}; registered: {', '.join(known) or 'none'}"
         )
-    return _row(document.body)
+    return dict(document.body)
