@@ -46,6 +46,8 @@ from domain.rules.statements import Statement
 ARTIFACT = "sha256:" + "a" * 64
 OTHER_ARTIFACT = "sha256:" + "b" * 64
 EVIDENCE = ["sha256:" + "e" * 64]
+SEGMENT_SUMMARY = "sha256:" + "5" * 64
+"""The summary digest of every segment ``Organisation.seal_segment`` seals."""
 CREDIT_DATA = b"age,sex,amount,default\n30,f,1200,0\n62,m,300,1\n45,f,800,0\n"
 """A tiny credit data set with two protected attributes, ``sex`` and ``age``."""
 
@@ -531,6 +533,35 @@ class Organisation:
             code_version="git:0123abc",
             environment={"python": "3.11"},
         )
+
+    def seal_segment(
+        self,
+        version_id: UUID,
+        *,
+        sequence: int = 1,
+        environment: str = "prod",
+        actor: str = "mon",
+        merkle_root: str = "cd" * 32,
+    ) -> str:
+        """Seal prediction segment ``sequence`` (100 records a sequence, within minute
+        ``sequence`` past 10:00 on 2026-11-30) of a version in ``environment``; its digest."""
+        digest = "sha256:" + f"{sequence:02x}" * 32
+        self.app.seal_prediction_segment(
+            actor=actor,
+            version_id=version_id,
+            environment=environment,
+            kind="prediction",
+            sequence=sequence,
+            digest=digest,
+            record_count=100 * sequence,
+            first_id=f"p-{sequence}-1",
+            last_id=f"p-{sequence}-100",
+            start=f"2026-11-30T10:{sequence:02d}:00+00:00",
+            end=f"2026-11-30T10:{sequence:02d}:59+00:00",
+            merkle_root=merkle_root,
+            summary_digest=SEGMENT_SUMMARY,
+        )
+        return digest
 
     def raise_finding(self, version_id: UUID, severity: str = "high") -> UUID:
         return self.app.raise_finding(

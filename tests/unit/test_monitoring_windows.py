@@ -32,21 +32,7 @@ STORMY = {
 def deployed_with_a_segment(org: Organisation, environment: str = "prod") -> UUID:
     version_id = org.released()
     org.deploy(version_id, environment)
-    org.app.seal_prediction_segment(
-        actor="mon",
-        version_id=version_id,
-        environment=environment,
-        kind="prediction",
-        sequence=1,
-        digest=SEGMENT,
-        record_count=10,
-        first_id="p-1",
-        last_id="p-10",
-        start="2026-11-30T10:00:00+00:00",
-        end="2026-11-30T10:05:00+00:00",
-        merkle_root="cd" * 32,
-        summary_digest="sha256:" + "5" * 64,
-    )
+    org.seal_segment(version_id, environment=environment)
     return version_id
 
 

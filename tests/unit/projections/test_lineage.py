@@ -56,21 +56,7 @@ class History:
 
 def seal_and_monitor(org: Organisation, version_id: UUID) -> None:
     """A sealed prediction segment in prod, and a stormy window over it (flags, a finding)."""
-    org.app.seal_prediction_segment(
-        actor="mon",
-        version_id=version_id,
-        environment="prod",
-        kind="prediction",
-        sequence=1,
-        digest=SEGMENT,
-        record_count=10,
-        first_id="p-1",
-        last_id="p-10",
-        start="2026-11-30T10:00:00+00:00",
-        end="2026-11-30T10:05:00+00:00",
-        merkle_root="cd" * 32,
-        summary_digest="sha256:" + "5" * 64,
-    )
+    org.seal_segment(version_id)
     org.app.record_monitoring_window(
         actor="mon",
         version_id=version_id,

@@ -28,21 +28,7 @@ def segment_digest(sequence: int) -> str:
 
 
 def seal(org: Organisation, version_id: UUID, sequence: int, actor: str = "mon") -> None:
-    org.app.seal_prediction_segment(
-        actor=actor,
-        version_id=version_id,
-        environment="prod",
-        kind="prediction",
-        sequence=sequence,
-        digest=segment_digest(sequence),
-        record_count=100 * sequence,
-        first_id=f"p-{sequence}-1",
-        last_id=f"p-{sequence}-100",
-        start=f"2026-11-30T10:0{sequence}:00+00:00",
-        end=f"2026-11-30T10:0{sequence}:59+00:00",
-        merkle_root=ROOT,
-        summary_digest=SUMMARY,
-    )
+    org.seal_segment(version_id, sequence=sequence, actor=actor, merkle_root=ROOT)
 
 
 @dataclass

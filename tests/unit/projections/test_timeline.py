@@ -49,21 +49,7 @@ class Story:
 
 
 def seal(org: Organisation, version_id: UUID) -> None:
-    org.app.seal_prediction_segment(
-        actor="mon",
-        version_id=version_id,
-        environment="prod",
-        kind="prediction",
-        sequence=1,
-        digest=DIGEST,
-        record_count=10,
-        first_id="p-1",
-        last_id="p-10",
-        start="2026-11-30T10:00:00+00:00",
-        end="2026-11-30T10:05:00+00:00",
-        merkle_root="ab" * 32,
-        summary_digest=DIGEST,
-    )
+    org.seal_segment(version_id)
 
 
 def explain(org: Organisation, version_id: UUID) -> UUID:
@@ -160,7 +146,7 @@ def test_lines_say_who_did_what_to_which_version(story: Story) -> None:
         "dee deployed v1 to prod",
         "olga registered a drift monitor of v1 in prod",
         "mon opened the prediction log of v1 in prod",
-        "mon sealed prediction segment 1 of v1 in prod (10 records)",
+        "mon sealed prediction segment 1 of v1 in prod (100 records)",
         "mon recorded a lime explanation of prediction p-3 of v1 (fidelity 0.9)",
         "max listed v2 in the inventory",
         f"max trained v2 (artifact {OTHER_ARTIFACT})",
