@@ -19,18 +19,13 @@ from psycopg import sql
 
 from api.database import Database, parse_database_url
 from api.errors import ConfigurationError
+from projections.store.tracking import POSTGRES_TRACKING_TABLE, READ_TABLES
 
 __all__ = ["RoleSetUp", "grant_service_role", "is_superuser", "role_set_up"]
 
 LEDGER_TABLES = ("ledger_events", "ledger_leaves", "ledger_tree_nodes", "ledger_checkpoints")
-READ_TABLES = (
-    "read_documents",
-    "read_keys",
-    "read_edges",
-    "read_entries",
-    "read_log_times",
-    "read_tracking",
-)
+SERVICE_READ_TABLES = (*READ_TABLES, POSTGRES_TRACKING_TABLE)
+"""The read side's tables on PostgreSQL: derived, so the service role may rewrite them."""
 _SEQUENCE = "ledger_events_notification_id_seq"
 _TRIGGER_FUNCTION = "govledger_refuse_change"
 _CONNECT_TIMEOUT_SECONDS = 5
@@ -84,7 +79,7 @@ def grant_service_role(roles: RoleSetUp) -> None:
     service_role = sql.Identifier(roles.service.user)
     tables = sql.SQL(", ").join(sql.Identifier(table) for table in LEDGER_TABLES)
     sequence = sql.Identifier(_SEQUENCE)
-    read_tables = sql.SQL(", ").join(sql.Identifier(table) for table in READ_TABLES)
+    read_tables = sql.SQL(", ").join(sql.Identifier(table) for table in SERVICE_READ_TABLES)
     statements = [
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(service_role),
         sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(tables, service_role),

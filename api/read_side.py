@@ -22,6 +22,7 @@ from projections.registry import read_models
 from projections.store.check import differences, stored_rows
 from projections.store.sql_view import SqlReadView
 from projections.store.tracking import (
+    READ_TABLES,
     PostgresReadSideRecorder,
     ReadSideRecorder,
     SQLiteReadSideRecorder,
@@ -40,8 +41,6 @@ __all__ = [
 ]
 
 Query = Callable[[ReadView, int], dict[str, Any]]
-
-_READ_TABLES = ("read_documents", "read_keys", "read_edges", "read_entries", "read_log_times")
 
 
 def read_recorder(ledger: Ledger) -> ReadSideRecorder:
@@ -102,9 +101,8 @@ def live_summary(ledger: Ledger, model: str) -> str:
 def clear_read_side(ledger: Ledger) -> None:
     """Empty every read model and the recorded position, in one transaction."""
     recorder = read_recorder(ledger)
-    tracking = "tracking" if isinstance(recorder, SQLiteReadSideRecorder) else "read_tracking"
     with recorder.writing() as cursor:
-        for table in (*_READ_TABLES, tracking):
+        for table in (*READ_TABLES, recorder.tracking_table):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (the project's table names)
 
 

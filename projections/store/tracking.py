@@ -23,12 +23,24 @@ from psycopg.sql import SQL
 from ledger.store.sqlite import immediate_write_transaction
 
 __all__ = [
+    "POSTGRES_TRACKING_TABLE",
     "PROJECTION_LOCK",
     "READ_SIDE",
+    "READ_TABLES",
+    "SQLITE_TRACKING_TABLE",
     "PostgresReadSideRecorder",
     "ReadSideRecorder",
     "SQLiteReadSideRecorder",
 ]
+
+READ_TABLES = ("read_documents", "read_keys", "read_edges", "read_entries", "read_log_times")
+"""The read side's own tables (migration 0004), besides each engine's tracking table."""
+
+SQLITE_TRACKING_TABLE = "tracking"
+"""eventsourcing's tracking table on SQLite (its name is fixed by the library)."""
+
+POSTGRES_TRACKING_TABLE = "read_tracking"
+"""The read side's tracking table on PostgreSQL."""
 
 READ_SIDE = "govledger.read_side"
 """The application name the read side's position is tracked under."""
@@ -53,6 +65,7 @@ class ReadSideRecorder(Protocol):
     """What the read side needs of its database."""
 
     placeholder: str
+    tracking_table: str
 
     def reading(self) -> AbstractContextManager[Cursor]:
         """A read-only transaction."""
@@ -71,6 +84,7 @@ class SQLiteReadSideRecorder(SQLiteTrackingRecorder):
     """The read side in the ledger's SQLite database (the ``tracking`` table)."""
 
     placeholder = "?"
+    tracking_table = SQLITE_TRACKING_TABLE
 
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -102,8 +116,9 @@ class PostgresReadSideRecorder(PostgresTrackingRecorder):
     placeholder = "%s"
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        kwargs["tracking_table_name"] = "read_tracking"
+        kwargs["tracking_table_name"] = POSTGRES_TRACKING_TABLE
         super().__init__(datastore, **kwargs)
+        self.tracking_table = POSTGRES_TRACKING_TABLE
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:

@@ -9,6 +9,7 @@ TRUNCATE privilege. Each test creates its own login role and drops it afterwards
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -83,8 +84,14 @@ def test_finding_12_the_service_role_runs_every_command_after_init_as_owner(
     cli.ok("checkpoint")
     cli.ok("proof", "--leaf", "1", "--out", str(tmp_path / "proof"))
     verify = cli.ok("verify")
+    cli.ok("project")
+    cli.ok("replay")
+    rebuilt = cli.ok("replay", "--check")
+    inventory = json.loads(cli.ok("inventory", "--json").stdout)
 
     assert verify.stdout.startswith("ledger intact: 5 events"), verify
+    assert rebuilt.stdout.startswith("read side matches the verified log"), rebuilt
+    assert inventory["log"]["size"] == 5
     with psycopg.connect(postgres_url, autocommit=True) as owner:
         owned = owner.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "

@@ -12,11 +12,17 @@ from api.database import Database, parse_database_url
 from api.errors import ConfigurationError
 from api.settings import Settings
 from ledger.verify.events import verify_store
+from projections.store.tracking import (
+    POSTGRES_TRACKING_TABLE,
+    READ_TABLES,
+    SQLITE_TRACKING_TABLE,
+)
 from tests.conftest import make_settings
 from tests.integration.raw_access import RawAccess, raw_access_for
 from tests.integration.test_signed_store import add_versions
 
 LEDGER_TABLES = ("ledger_events", "ledger_leaves", "ledger_tree_nodes", "ledger_checkpoints")
+OWNED_TABLES = (*LEDGER_TABLES, *READ_TABLES)
 
 
 class MigrationContract:
@@ -39,6 +45,7 @@ class MigrationContract:
         return {str(name) for (name,) in raw.execute(self.tables_query)}
 
     tables_query: str
+    tracking_table: str
 
     def test_upgrade_creates_the_tables_and_downgrade_removes_them(
         self, database: Database, raw: RawAccess
@@ -47,11 +54,11 @@ class MigrationContract:
 
         migrations.upgrade(database)
         assert migrations.current_revision(database) == migrations.head_revision()
-        assert set(LEDGER_TABLES) <= self.tables(raw)
+        assert {*OWNED_TABLES, self.tracking_table} <= self.tables(raw)
 
         migrations.downgrade(database)
         assert migrations.current_revision(database) is None
-        assert not set(LEDGER_TABLES) & self.tables(raw)
+        assert not {*OWNED_TABLES, self.tracking_table} & self.tables(raw)
 
     def test_the_store_works_after_up_down_up(
         self, database: Database, settings: Settings, raw: RawAccess
@@ -79,6 +86,7 @@ class MigrationContract:
 
 class TestMigrationsOnSQLite(MigrationContract):
     tables_query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    tracking_table = SQLITE_TRACKING_TABLE
 
     @pytest.fixture
     def database_url(self, sqlite_url: str) -> str:
@@ -87,6 +95,7 @@ class TestMigrationsOnSQLite(MigrationContract):
 
 class TestMigrationsOnPostgres(MigrationContract):
     tables_query = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+    tracking_table = POSTGRES_TRACKING_TABLE
 
     @pytest.fixture
     def database_url(self, postgres_url: str) -> str:
