@@ -40,6 +40,7 @@ from projections.read_state import Direction
 from projections.risk.register import risk_register
 from projections.search_index import search
 from projections.timeline import timeline
+from projections.worker import Projector
 
 __all__ = ["register"]
 
@@ -207,7 +208,7 @@ def project(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _follow(ledger: Ledger, worker: Any, interval: float) -> None:
+def _follow(ledger: Ledger, worker: Projector, interval: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

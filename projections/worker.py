@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ledger.errors import VerificationError
 from ledger.keys.history import KeyHistory, is_keys_aggregate
-from ledger.store.log_entries import LogSource
+from ledger.store.log_entries import LogEntry, LogSource
 from ledger.store.signed_event import EventPayload
 from ledger.verify.stream import EarlierEntries, EntryChecker
 from projections.errors import ProjectionError
@@ -28,7 +28,14 @@ from projections.store.sql_batch import ConcurrentProjectionError, DocumentCache
 from projections.store.tracking import ReadSideRecorder
 from projections.times import utc_text
 
-__all__ = ["DEFAULT_BATCH", "ProjectedLog", "Projector", "apply_payload", "rebuild_in_memory"]
+__all__ = [
+    "DEFAULT_BATCH",
+    "ProjectedLog",
+    "Projector",
+    "apply_payload",
+    "checked_payload",
+    "rebuild_in_memory",
+]
 
 DEFAULT_BATCH = 500
 """Leaves projected per transaction unless told otherwise."""
@@ -131,21 +138,18 @@ class Projector:
         return self._checker
 
     def _project(
-        self, start: int, entries: Sequence[Any], until_time: str | None
+        self, start: int, entries: Sequence[LogEntry], until_time: str | None
     ) -> tuple[SqlBatch, bool]:
         checker = self._checker_at(start)
         batch = SqlBatch(self._recorder, start, self._cache)
         with self._recorder.reading() as reader:
             batch.reading_with(reader)
             for entry in entries:
-                payload, problems = checker.check(entry)
-                if payload is None:
+                try:
+                    payload = checked_payload(checker, entry)
+                except ProjectionError:
                     self._checker = None
-                    reason = "; ".join(str(problem) for problem in problems)
-                    raise ProjectionError(
-                        f"leaf {entry.leaf_index} failed verification ({reason}): the read "
-                        f"side stops at log size {entry.leaf_index}; run `govledger verify`"
-                    )
+                    raise
                 if not self._apply(batch, entry.leaf_index, payload, until_time):
                     self._checker = None
                     return batch, True
@@ -168,6 +172,19 @@ class _Target(ReadState, Protocol):
     """A read side being written: told the position of each event before it is applied."""
 
     def at(self, position: Position) -> None: ...
+
+
+def checked_payload(checker: EntryChecker, entry: LogEntry) -> EventPayload:
+    """The entry's payload once ``checker`` found nothing wrong with it; ProjectionError, naming
+    the leaf and every problem, otherwise."""
+    payload, problems = checker.check(entry)
+    if payload is None:
+        reason = "; ".join(str(problem) for problem in problems)
+        raise ProjectionError(
+            f"leaf {entry.leaf_index} failed verification ({reason}): the read side stops at "
+            f"log size {entry.leaf_index}; run `govledger verify`"
+        )
+    return payload
 
 
 def apply_payload(
@@ -220,10 +237,7 @@ def rebuild_in_memory(
         if not entries:
             break
         for entry in entries:
-            payload, problems = checker.check(entry)
-            if payload is None:
-                reason = "; ".join(str(problem) for problem in problems)
-                raise ProjectionError(f"leaf {entry.leaf_index} failed verification ({reason})")
+            payload = checked_payload(checker, entry)
             apply_payload(
                 read_side, entry.leaf_index, payload, decode=decode, projections=projections
             )
