@@ -122,3 +122,18 @@ def test_bad_questions_get_one_line_errors(demo: Cli) -> None:
     assert_one_line_error(demo.run("timeline", "credit-risk", "--as-of", "99999"), "0..")
     assert_one_line_error(demo.run("lineage", "credit-risk", "--depth", "0"), "depth 0")
     assert_one_line_error(demo.run("why", "credit-risk", "--as-of", "2001-01-01"), "time zone")
+
+
+def test_a_question_first_projects_what_the_log_added(tmp_path: Path) -> None:
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home")
+    cli.ok("init")
+    cli.ok("demo", "--data-only")
+    first = answer(cli, "lineage", "german-credit")
+    cli.ok("demo", "--data-only")
+
+    second = answer(cli, "lineage", "german-credit", "--downstream", "--depth", "1")
+
+    leaves = json.loads(cli.ok("verify", "--json").stdout)["leaves"]
+    assert second["log"]["size"] == leaves > first["log"]["size"]
+    versions = {node["name"] for node in second["nodes"] if node["type"] == "dataset_version"}
+    assert versions == {"german-credit@1", "german-credit@2"}
