@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -89,6 +90,11 @@ TRUSTED_LOADERS: frozenset[str] = frozenset(
     }
 )
 
+_SKOPS_READS = threading.Lock()
+"""Held while skops reads a file. numpy parses each array header with ``ast.literal_eval``,
+and CPython 3.11 keeps one AST recursion counter for all threads (python/cpython#106905):
+two loads at once could fail with "AST constructor recursion depth mismatch"."""
+
 SCHEMA_LIMIT = 64 << 20
 """The largest ``schema.json`` read (bytes): a bigger one is refused, not parsed."""
 
@@ -105,15 +111,16 @@ def load_model(content: bytes) -> GovernedModel:
     not hold a ``GovernedModel``."""
     names, loaders = types_named(content)
     _refuse_untrusted(names, loaders)
-    try:
-        reported = {str(name) for name in sio.get_untrusted_types(data=content)}
-    except Exception as exc:
-        raise ArtifactError(f"not a skops model file: {exc}") from exc
-    _refuse_untrusted(reported, set())
-    try:
-        model = sio.loads(content, trusted=sorted(reported & TRUSTED_TYPES))
-    except Exception as exc:
-        raise ArtifactError(f"not a skops model file: {exc}") from exc
+    with _SKOPS_READS:
+        try:
+            reported = {str(name) for name in sio.get_untrusted_types(data=content)}
+        except Exception as exc:
+            raise ArtifactError(f"not a skops model file: {exc}") from exc
+        _refuse_untrusted(reported, set())
+        try:
+            model = sio.loads(content, trusted=sorted(reported & TRUSTED_TYPES))
+        except Exception as exc:
+            raise ArtifactError(f"not a skops model file: {exc}") from exc
     if not isinstance(model, GovernedModel):
         raise ArtifactError(
             f"model file holds a {type(model).__name__}, not a GovernedModel: "

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 import json
+import sys
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -241,3 +244,39 @@ def test_a_skops_file_holding_something_else_than_a_governed_model_is_refused() 
 
     with pytest.raises(ArtifactError, match="holds a dict, not a GovernedModel"):
         load_model(content)
+
+
+class _Finalised:
+    """Garbage whose finaliser runs Python code, so a collection can switch threads."""
+
+    def __del__(self) -> None:
+        sum(range(50))
+
+
+def _load_among_garbage(content: bytes, times: int) -> list[GovernedModel]:
+    models = []
+    for _ in range(times):
+        junk: list[object] = [_Finalised() for _ in range(5)]
+        junk.append(junk)  # a cycle: only the collector frees it, running the finalisers
+        models.append(load_model(content))
+    return models
+
+
+def test_threads_loading_model_files_at_once_each_get_the_model() -> None:
+    # CPython 3.11's AST objects keep one recursion counter for every thread
+    # (python/cpython#106905), and numpy reads each array header of a skops file with
+    # ast.literal_eval: a thread switch inside it, here from a finaliser the collector
+    # runs, failed concurrent loads with "AST constructor recursion depth mismatch"
+    # (unguarded, 8 threads x 60 loads failed within a minute).
+    content = model_file("logistic_regression")
+    interval, thresholds = sys.getswitchinterval(), gc.get_threshold()
+    sys.setswitchinterval(1e-6)
+    gc.set_threshold(5)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            batches = list(pool.map(lambda _: _load_among_garbage(content, 25), range(8)))
+    finally:
+        sys.setswitchinterval(interval)
+        gc.set_threshold(*thresholds)
+
+    assert all(isinstance(model, GovernedModel) for batch in batches for model in batch)
