@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     scoring_batch_max_rows: int = Field(
         default=10_000, ge=1, description="The most rows one scoring request may carry."
     )
+    http_max_body_bytes: int = Field(
+        default=8 << 20, ge=1024, description="The largest request body the API reads (bytes)."
+    )
+    token_days: int = Field(
+        default=90, ge=1, le=3650, description="How long a new API token is valid by default."
+    )
     webhook_url: str | None = Field(
         default=None,
         description="Where findings raised by monitoring are posted (http or https), if anywhere.",

@@ -149,6 +149,18 @@ class GovernanceService(Application[UUID]):
         check_text(name, "principal name")
         return self._get(Principal, Principal.create_id(name), f"no principal named {name!r}")
 
+    def record_refusal(self, *, actor: str, request: str, reason: str, subject: str = "") -> None:
+        """Record that ``actor`` was refused ``request`` before any command ran (a read its
+        roles do not allow, say), as a ``CommandRefused`` event like every other refusal."""
+        self.save(
+            CommandRefusal(
+                actor=_recordable(actor),
+                command=_recordable(request),
+                reason=_recordable(reason),
+                subject=_recordable(subject),
+            )
+        )
+
     def findings_of(self, version: ModelVersion) -> list[Finding]:
         """Every finding raised against ``version``, in the order raised."""
         return [

@@ -1,0 +1,1 @@
+"""The auditor console: server-rendered pages under ``/console``."""

@@ -1,0 +1,5 @@
+"""Console pages (to be filled in)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

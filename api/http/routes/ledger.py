@@ -1,0 +1,5 @@
+"""Routes: ledger (to be filled in)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
