@@ -1,0 +1,5 @@
+"""Routes: statements (to be filled in)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

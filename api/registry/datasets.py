@@ -1,0 +1,5 @@
+"""The datasets commands of the registry (to be filled in)."""
+
+from api.registry.spec import AnySpec
+
+SPECS: tuple[AnySpec, ...] = ()
