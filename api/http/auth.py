@@ -21,7 +21,14 @@ from api.tokens import TokenError
 from domain.errors import NotFoundError
 from domain.rules.roles import Role
 
-__all__ = ["READ_ROLES", "Caller", "authenticated", "reader", "require_roles"]
+__all__ = [
+    "READ_ROLES",
+    "Caller",
+    "allowed_roles_of",
+    "authenticated",
+    "reader",
+    "require_roles",
+]
 
 READ_ROLES: frozenset[Role] = frozenset(Role) - {Role.SCORING_CLIENT}
 """Who may read the ledger's state: everyone but a scoring client."""
@@ -78,7 +85,14 @@ def require_roles(allowed: frozenset[Role], request_name: str) -> object:
             raise HttpError(403, "not_authorized", reason)
         return caller
 
+    check.allowed_roles = allowed  # type: ignore[attr-defined]  # read by allowed_roles_of
     return Depends(check)
+
+
+def allowed_roles_of(dependency: object) -> frozenset[Role] | None:
+    """The roles a ``require_roles`` dependency admits; None for any other callable."""
+    found = getattr(dependency, "allowed_roles", None)
+    return found if isinstance(found, frozenset) else None
 
 
 def reader(request_name: str) -> object:
