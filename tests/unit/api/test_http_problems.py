@@ -1,4 +1,4 @@
-"""Every error the API answers is one status and ``{"error", "detail"}``; bodies over the cap 413."""
+"""Every API error is one status and ``{"error", "detail"}``; bodies over the cap get 413."""
 
 from __future__ import annotations
 
