@@ -17,6 +17,7 @@ from api.composition import Ledger, open_ledger
 from api.console import routes as console
 from api.http.body_limit import BodyLimit
 from api.http.problems import install_error_handlers
+from api.http.route_roles import document_roles
 from api.http.routes import auditor, commands, ledger, ops, scoring, statements
 from api.http.services import Services
 from api.settings import Settings
@@ -57,4 +58,5 @@ def create_app(settings: Settings, *, opened: Ledger | None = None) -> FastAPI:
     app.include_router(auditor.router, prefix="/v1")
     app.include_router(ops.router)
     app.include_router(console.router, prefix="/console")
+    document_roles(app)
     return app
