@@ -18,7 +18,7 @@ from api.console import routes as console
 from api.http.body_limit import BodyLimit
 from api.http.problems import install_error_handlers
 from api.http.route_roles import document_roles
-from api.http.routes import auditor, commands, ledger, ops, scoring, statements
+from api.http.routes import artifacts, auditor, commands, ledger, ops, scoring, statements
 from api.http.services import Services
 from api.settings import Settings
 from api.tokens import TokenStore
@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, opened: Ledger | None = None) -> FastAPI:
     for router in commands.routers():
         app.include_router(router, prefix="/v1")
     app.include_router(statements.router, prefix="/v1")
+    app.include_router(artifacts.router, prefix="/v1")
     app.include_router(ledger.router, prefix="/v1")
     app.include_router(scoring.router, prefix="/v1")
     app.include_router(auditor.router, prefix="/v1")

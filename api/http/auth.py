@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -68,7 +68,7 @@ def authenticated(request: Request, found: Annotated[Services, Depends(services)
     return Caller(name=name, roles=frozenset(principal.roles))
 
 
-def require_roles(allowed: frozenset[Role], request_name: str) -> object:
+def require_roles(allowed: frozenset[Role], request_name: str) -> Any:
     """A dependency admitting callers holding one of ``allowed``; any other caller gets 403,
     and the refusal of ``request_name`` is recorded on the ledger."""
 
@@ -95,6 +95,6 @@ def allowed_roles_of(dependency: object) -> frozenset[Role] | None:
     return found if isinstance(found, frozenset) else None
 
 
-def reader(request_name: str) -> object:
+def reader(request_name: str) -> Any:
     """``require_roles(READ_ROLES, request_name)``: every role reads but a scoring client."""
     return require_roles(READ_ROLES, request_name)
