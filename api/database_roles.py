@@ -6,8 +6,9 @@ ledger tables, USAGE of the notification-id sequence, SELECT on ``alembic_versio
 schema) and USAGE of the schema. The service role owns nothing, so it cannot disable or drop
 the append-only triggers or replace their function; without UPDATE, DELETE or TRUNCATE it
 cannot change a ledger row either. The read side's tables are derived (``govledger replay``
-rebuilds them from the verified log), so there it may also UPDATE and DELETE. Writers serialise
-on an advisory lock, which needs no privilege at all.
+rebuilds them from the verified log), so there it may also UPDATE and DELETE. The API's tokens
+(``api_tokens``) it may read, issue and revoke (SELECT, INSERT, UPDATE), never delete. Writers
+serialise on an advisory lock, which needs no privilege at all.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from api.database import Database, parse_database_url
 from api.errors import ConfigurationError
 from projections.store.tracking import POSTGRES_TRACKING_TABLE, READ_TABLES
 
-__all__ = ["RoleSetUp", "grant_service_role", "is_superuser", "role_set_up"]
+__all__ = ["API_TOKEN_TABLES", "RoleSetUp", "grant_service_role", "is_superuser", "role_set_up"]
 
 LEDGER_TABLES = ("ledger_events", "ledger_leaves", "ledger_tree_nodes", "ledger_checkpoints")
 SERVICE_READ_TABLES = (*READ_TABLES, POSTGRES_TRACKING_TABLE)
 """The read side's tables on PostgreSQL: derived, so the service role may rewrite them."""
+API_TOKEN_TABLES = ("api_tokens",)
+"""The API's bearer tokens (hashed): the service role issues and revokes them."""
 _SEQUENCE = "ledger_events_notification_id_seq"
 _TRIGGER_FUNCTION = "govledger_refuse_change"
 _CONNECT_TIMEOUT_SECONDS = 5
@@ -80,6 +83,7 @@ def grant_service_role(roles: RoleSetUp) -> None:
     tables = sql.SQL(", ").join(sql.Identifier(table) for table in LEDGER_TABLES)
     sequence = sql.Identifier(_SEQUENCE)
     read_tables = sql.SQL(", ").join(sql.Identifier(table) for table in SERVICE_READ_TABLES)
+    token_tables = sql.SQL(", ").join(sql.Identifier(table) for table in API_TOKEN_TABLES)
     statements = [
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(service_role),
         sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(tables, service_role),
@@ -87,6 +91,10 @@ def grant_service_role(roles: RoleSetUp) -> None:
         sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(read_tables, service_role),
         sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {} TO {}").format(
             read_tables, service_role
+        ),
+        sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(token_tables, service_role),
+        sql.SQL("GRANT SELECT, INSERT, UPDATE ON TABLE {} TO {}").format(
+            token_tables, service_role
         ),
         sql.SQL("REVOKE ALL ON TABLE alembic_version FROM {}").format(service_role),
         sql.SQL("GRANT SELECT ON TABLE alembic_version TO {}").format(service_role),

@@ -9,6 +9,7 @@ import pytest
 from api import migrations
 from api.composition import keystore_for, open_ledger
 from api.database import Database, parse_database_url
+from api.database_roles import API_TOKEN_TABLES
 from api.errors import ConfigurationError
 from api.settings import Settings
 from ledger.verify.events import verify_store
@@ -22,7 +23,7 @@ from tests.integration.raw_access import RawAccess, raw_access_for
 from tests.integration.test_signed_store import add_versions
 
 LEDGER_TABLES = ("ledger_events", "ledger_leaves", "ledger_tree_nodes", "ledger_checkpoints")
-OWNED_TABLES = (*LEDGER_TABLES, *READ_TABLES)
+OWNED_TABLES = (*LEDGER_TABLES, *READ_TABLES, *API_TOKEN_TABLES)
 
 
 class MigrationContract:
