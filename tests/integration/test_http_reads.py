@@ -1,0 +1,339 @@
+"""Every read over HTTP, on SQLite and on PostgreSQL, over a ledger with a real model history.
+
+- each auditor question answers what the CLI's query functions answer, now and as of a past
+  log size, and every ``log.root`` is the tree's root at ``log.size``;
+- an inclusion proof from ``/ledger/proofs/inclusion`` verifies against the checkpoint from
+  ``/ledger/checkpoint``, whose signature verifies with the vkey from ``/ledger/keys``; a
+  consistency proof verifies between two checkpoints; the entries are the stored envelopes;
+- bad parameters are 4xx ``{"error", "detail"}`` naming what to fix; a scoring client gets 403
+  on every read and each refusal is on the ledger; no token is 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.composition import Ledger
+from api.http.app import create_app
+from api.http.services import Services
+from api.read_side import Query, cited_answer, projector, read_view
+from api.tokens import IssuedToken, TokenError, TokenInfo
+from domain.rules.roles import Role
+from ledger.encoding.dsse import Envelope
+from ledger.merkle import leaf_hash, root_hash, verify_consistency, verify_inclusion
+from ledger.tlog.checkpoint import open_checkpoint
+from ledger.tlog.note import NoteVerifier
+from projections.decisions.query import why
+from projections.deployments import deployments
+from projections.inventory import inventory
+from projections.lineage.queries import lineage
+from projections.risk.register import risk_register
+from projections.search_index import search
+from projections.timeline import timeline
+from tests.integration.read_side_history import (
+    MODEL,
+    History,
+    SignedOrganisation,
+    live_versions,
+    run_history,
+)
+from tests.unit.fakes import FakeClock
+
+READER_TOKEN = "reader-secret"
+SCORER_TOKEN = "scorer-secret"
+SCORER = "scoring-app"
+
+READS = [
+    "/v1/ledger/checkpoint",
+    "/v1/ledger/checkpoints",
+    "/v1/ledger/entries",
+    "/v1/ledger/proofs/inclusion?index=0",
+    "/v1/ledger/proofs/consistency?old=1",
+    "/v1/ledger/keys",
+    f"/v1/lineage/{MODEL}",
+    "/v1/inventory",
+    "/v1/risk-register",
+    f"/v1/models/{MODEL}/timeline",
+    f"/v1/models/{MODEL}/why",
+    "/v1/deployments",
+    "/v1/search/refusal",
+]
+"""One request of every read route."""
+
+
+class FakeTokens:
+    """A token store satisfying ``api.tokens.TokenStore``'s interface: secret -> principal."""
+
+    def __init__(self, principals: dict[str, str]) -> None:
+        self.principals = principals
+
+    def issue(self, principal: str, *, label: str, expires_at: datetime) -> IssuedToken:
+        raise NotImplementedError
+
+    def authenticate(self, secret: str) -> str:
+        try:
+            return self.principals[secret]
+        except KeyError:
+            raise TokenError("unknown token") from None
+
+    def revoke(self, token_id: str) -> TokenInfo:
+        raise NotImplementedError
+
+    def tokens(self, principal: str | None = None) -> list[TokenInfo]:
+        return []
+
+
+def the_cli_answer(ledger: Ledger, as_of: str | None, query: Query) -> dict[str, Any]:
+    """What ``govledger <question> --json`` prints: the same query, cited the same way."""
+    projector(ledger).catch_up()
+    return cited_answer(ledger, read_view(ledger), as_of, query)
+
+
+def root_at(ledger: Ledger, size: int) -> str:
+    """The RFC 6962 root of the first ``size`` leaves, hashed here from every leaf."""
+    tree = ledger.tree
+    with tree.reading() as c:
+        leaves = tree.leaf_hashes(c, 0, size)
+    return base64.b64encode(root_hash(leaves)).decode("ascii")
+
+
+def b64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
+
+
+QUESTIONS: list[tuple[str, Query]] = [
+    (
+        f"/v1/lineage/{MODEL}?depth=3&direction=upstream",
+        lambda v, s: lineage(v, s, MODEL, direction="upstream", depth=3),
+    ),
+    (
+        f"/v1/lineage/{MODEL}@1",
+        lambda v, s: lineage(v, s, f"{MODEL}@1", direction=None, depth=5),
+    ),
+    ("/v1/inventory?limit=5&offset=0", lambda v, s: inventory(v, s, limit=5, offset=0)),
+    ("/v1/risk-register", risk_register),
+    (f"/v1/risk-register?model={MODEL}", lambda v, s: risk_register(v, s, MODEL)),
+    (
+        f"/v1/models/{MODEL}/timeline?limit=7&offset=2",
+        lambda v, s: timeline(v, s, MODEL, limit=7, offset=2),
+    ),
+    (f"/v1/models/{MODEL}/why", lambda v, s: why(v, s, MODEL)),
+    (f"/v1/models/{MODEL}/why?version=3", lambda v, s: why(v, s, MODEL, 3)),
+    ("/v1/deployments", deployments),
+    (f"/v1/deployments?model={MODEL}", lambda v, s: deployments(v, s, MODEL)),
+    ("/v1/search/refusal?actor=dee", lambda v, s: search(v, s, "refusal", actor="dee")),
+]
+
+
+class HttpReadsContract:
+    """The read routes on every engine; subclasses provide ``database_url``."""
+
+    @pytest.fixture
+    def history(self, ledger: Ledger, tmp_path: Path) -> History:
+        """The scripted history, between two checkpoints, and a scoring client registered."""
+        org = SignedOrganisation(ledger.application, FakeClock(), tmp_path / "people")
+        ledger.application.register_principal(
+            actor="root", name=SCORER, roles=[Role.SCORING_CLIENT]
+        )
+        ledger.checkpointer.cut()
+        history = run_history(org, ledger)
+        ledger.checkpointer.cut()
+        return history
+
+    @pytest.fixture
+    def client(self, ledger: Ledger, history: History) -> Iterator[TestClient]:
+        app = create_app(ledger.settings, opened=ledger)
+        found: Services = app.state.services
+        tokens = FakeTokens({READER_TOKEN: "aud", SCORER_TOKEN: SCORER})
+        app.state.services = dataclasses.replace(found, tokens=tokens)  # type: ignore[arg-type]
+        with TestClient(
+            app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {READER_TOKEN}"}
+        ) as client:
+            yield client
+
+    def test_each_question_answers_what_the_cli_answers_now_and_in_the_past(
+        self, client: TestClient, ledger: Ledger, history: History
+    ) -> None:
+        past = str(history.sizes["v3_approved"])
+        for path, query in QUESTIONS:
+            for as_of in (None, past):
+                url = path if as_of is None else f"{path}{'&' if '?' in path else '?'}as_of={as_of}"
+                answer = client.get(url)
+
+                assert answer.status_code == 200, (url, answer.text)
+                assert answer.json() == the_cli_answer(ledger, as_of, query), url
+
+    def test_as_of_a_past_size_gives_the_past_answer(
+        self, client: TestClient, history: History
+    ) -> None:
+        v1_in_prod = history.sizes["v1_in_prod"]
+        then = client.get(f"/v1/deployments?model={MODEL}&as_of={v1_in_prod}").json()
+        rolled_back = client.get(f"/v1/deployments?as_of={history.sizes['v3_in_prod']}").json()
+        registered = client.get(f"/v1/inventory?as_of={history.sizes['registered']}").json()
+
+        assert then["log"]["size"] == v1_in_prod
+        assert then["as_of"] == str(v1_in_prod)
+        assert live_versions(then, "prod") == [1]
+        assert live_versions(rolled_back, "prod") == [1, 3]
+        assert registered["rows"][0]["status"]["value"] == "registered"
+        assert client.get("/v1/deployments").json()["as_of"] == "latest"
+
+    def test_every_log_root_is_the_tree_root_at_its_size(
+        self, client: TestClient, ledger: Ledger, history: History
+    ) -> None:
+        for path, _ in QUESTIONS:
+            for size in (history.sizes["risk_accepted"], None):
+                url = path if size is None else f"{path}{'&' if '?' in path else '?'}as_of={size}"
+                log = client.get(url).json()["log"]
+
+                assert log["root"] == root_at(ledger, log["size"]), url
+
+    def test_an_inclusion_proof_verifies_against_the_signed_checkpoint(
+        self, client: TestClient, ledger: Ledger
+    ) -> None:
+        keys = client.get("/v1/ledger/keys").json()
+        note = client.get("/v1/ledger/checkpoint")
+        checkpoint = open_checkpoint(
+            note.text, [NoteVerifier.from_vkey(keys["log_vkey"])], keys["origin"]
+        )
+        leaf = checkpoint.size // 2
+        proof = client.get(f"/v1/ledger/proofs/inclusion?index={leaf}").json()
+        (entry,) = client.get(f"/v1/ledger/entries?start={leaf}&limit=1").json()["data"]
+        envelope = Envelope.from_json(json.dumps(entry["envelope"]).encode())
+
+        assert note.headers["content-type"].startswith("text/plain")
+        assert proof["size"] == checkpoint.size
+        assert b64(proof["root"]) == checkpoint.root
+        assert proof["checkpoint"] == note.text
+        assert entry["leaf_index"] == leaf
+        assert b64(entry["leaf_hash"]) == leaf_hash(envelope.to_json()) == b64(proof["leaf_hash"])
+        verify_inclusion(
+            leaf_hash(envelope.to_json()),
+            leaf,
+            checkpoint.size,
+            [b64(h) for h in proof["hashes"]],
+            checkpoint.root,
+        )
+        keyids = {key["keyid"] for key in keys["event_keys"]}
+        assert envelope.signatures[0].keyid in keyids
+        assert [key["from_leaf"] for key in keys["event_keys"]] == [0]
+        assert keys["event_keys"][0]["jwk"]["kty"] == "OKP"
+        assert keys["event_keys"][0]["pem"].startswith("-----BEGIN PUBLIC KEY-----")
+        assert [key["vkey"] for key in keys["log_keys"]] == [keys["log_vkey"]]
+
+    def test_a_consistency_proof_verifies_between_two_checkpoints(self, client: TestClient) -> None:
+        listed = client.get("/v1/ledger/checkpoints").json()
+        first, last = listed["data"][0], listed["data"][-1]
+        proof = client.get(
+            f"/v1/ledger/proofs/consistency?old={first['size']}&new={last['size']}"
+        ).json()
+
+        assert listed["count"] == len(listed["data"]) >= 2
+        assert first["size"] < last["size"]
+        assert client.get("/v1/ledger/checkpoint").text == last["note"]
+        assert b64(proof["old_root"]) == b64(first["root"])
+        assert b64(proof["new_root"]) == b64(last["root"])
+        verify_consistency(
+            first["size"],
+            last["size"],
+            b64(first["root"]),
+            b64(last["root"]),
+            [b64(h) for h in proof["hashes"]],
+        )
+        later = client.get(f"/v1/ledger/checkpoints?start={first['size'] + 1}&limit=1").json()
+        assert later["data"] == [listed["data"][1]]
+
+    def test_entries_are_the_stored_envelopes_in_leaf_order(
+        self, client: TestClient, ledger: Ledger
+    ) -> None:
+        page = client.get("/v1/ledger/entries?start=3&limit=4").json()
+        stored = ledger.log.select_log_entries(3, 4)
+
+        assert [row["leaf_index"] for row in page["data"]] == [3, 4, 5, 6]
+        assert [
+            Envelope.from_json(json.dumps(row["envelope"]).encode()).to_json()
+            for row in page["data"]
+        ] == [entry.stored.state for entry in stored if entry.stored is not None]
+        beyond = client.get(f"/v1/ledger/entries?start={page['size']}").json()
+        assert beyond["data"] == []
+
+    @pytest.mark.parametrize(
+        ("url", "status", "error", "mentions"),
+        [
+            ("/v1/inventory?as_of=yesterday", 422, "invalid_as_of", "as_of"),
+            ("/v1/inventory?as_of=999999", 422, "invalid_as_of", "as_of 999999"),
+            ("/v1/inventory?limit=0", 422, "invalid_request", "limit"),
+            ("/v1/inventory?limit=1001", 422, "invalid_request", "limit"),
+            ("/v1/inventory?offset=-1", 422, "invalid_request", "offset"),
+            ("/v1/lineage/nothing-like-it", 404, "not_found", "nothing-like-it"),
+            (f"/v1/lineage/{MODEL}?depth=21", 422, "invalid_request", "depth"),
+            (f"/v1/lineage/{MODEL}?direction=sideways", 422, "invalid_request", "direction"),
+            ("/v1/models/unknown/why", 404, "not_found", "unknown"),
+            (f"/v1/models/{MODEL}/why?version=99", 404, "not_found", "version 99"),
+            (f"/v1/models/{MODEL}/why?version=two", 422, "invalid_request", "version"),
+            ("/v1/models/unknown/timeline", 404, "not_found", "unknown"),
+            ("/v1/risk-register?model=unknown", 404, "not_found", "unknown"),
+            ("/v1/deployments?model=unknown", 404, "not_found", "unknown"),
+            ("/v1/search/everything", 422, "invalid_request", "kind"),
+            ("/v1/search/refusal?start=monday", 422, "invalid_request", "start"),
+            ("/v1/ledger/proofs/inclusion?index=-1", 422, "invalid_request", "index"),
+            ("/v1/ledger/proofs/inclusion?index=x", 422, "invalid_request", "index"),
+            ("/v1/ledger/proofs/inclusion", 422, "invalid_request", "index"),
+            ("/v1/ledger/proofs/inclusion?index=5&size=5", 422, "invalid_request", "index 5"),
+            ("/v1/ledger/proofs/inclusion?index=0&size=999999", 404, "not_found", "size 999999"),
+            ("/v1/ledger/proofs/inclusion?index=0&size=0", 422, "invalid_request", "size"),
+            ("/v1/ledger/proofs/consistency?old=9&new=3", 422, "invalid_request", "old 9"),
+            ("/v1/ledger/proofs/consistency?old=0", 422, "invalid_request", "old"),
+            ("/v1/ledger/proofs/consistency?old=1&new=999999", 404, "not_found", "new 999999"),
+            ("/v1/ledger/entries?limit=1001", 422, "invalid_request", "limit"),
+            ("/v1/ledger/entries?start=-3", 422, "invalid_request", "start"),
+            ("/v1/ledger/checkpoints?limit=abc", 422, "invalid_request", "limit"),
+        ],
+    )
+    def test_bad_parameters_are_4xx_saying_what_to_fix(
+        self, client: TestClient, url: str, status: int, error: str, mentions: str
+    ) -> None:
+        answer = client.get(url)
+
+        assert answer.status_code == status, answer.text
+        assert answer.json()["error"] == error
+        assert set(answer.json()) == {"error", "detail"}
+        assert mentions in answer.json()["detail"]
+
+    def test_a_scoring_client_is_refused_every_read_and_each_refusal_is_on_the_ledger(
+        self, client: TestClient
+    ) -> None:
+        scorer = {"Authorization": f"Bearer {SCORER_TOKEN}"}
+        for url in READS:
+            answer = client.get(url, headers=scorer)
+
+            assert answer.status_code == 403, url
+            assert answer.json()["error"] == "not_authorized"
+        refusals = client.get(f"/v1/search/refusal?actor={SCORER}").json()["rows"]
+        assert len(refusals) == len(READS)
+
+    def test_a_read_without_a_valid_token_is_401(self, client: TestClient) -> None:
+        for url in READS:
+            assert client.get(url, headers={"Authorization": ""}).status_code == 401, url
+            assert client.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+class TestHttpReadsOnSQLite(HttpReadsContract):
+    @pytest.fixture
+    def database_url(self, sqlite_url: str) -> str:
+        return sqlite_url
+
+
+class TestHttpReadsOnPostgres(HttpReadsContract):
+    @pytest.fixture
+    def database_url(self, postgres_url: str) -> str:
+        return postgres_url
