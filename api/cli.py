@@ -16,7 +16,14 @@ from pathlib import Path
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
-from api import commands, log_commands, policy_commands, read_commands, signing_commands
+from api import (
+    commands,
+    log_commands,
+    policy_commands,
+    read_commands,
+    signing_commands,
+    token_commands,
+)
 from api.commands import EXIT_INTEGRITY, EXIT_USAGE
 from api.errors import ApiError, ConfigurationError
 from api.failure_lines import database_error_line, os_error_line
@@ -172,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument("--actor", required=True, help="the admin who sets it")
     signing_commands.register(commands_)
     read_commands.register(add)
+    token_commands.register(add)
     return parser
 
 
