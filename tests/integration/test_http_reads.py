@@ -24,6 +24,13 @@ from fastapi.testclient import TestClient
 
 from api.composition import Ledger
 from api.http.app import create_app
+from api.http.resource_state import (
+    dataset_page,
+    dataset_state,
+    findings,
+    model_page,
+    model_state,
+)
 from api.http.services import Services
 from api.read_side import Query, cited_answer, projector, read_view
 from api.tokens import IssuedToken, TokenError, TokenInfo
@@ -43,14 +50,16 @@ from tests.integration.read_side_history import (
     MODEL,
     History,
     SignedOrganisation,
+    artifact,
     live_versions,
     run_history,
 )
-from tests.unit.fakes import FakeClock
+from tests.unit.fakes import CAST, FakeClock
 
 READER_TOKEN = "reader-secret"
 SCORER_TOKEN = "scorer-secret"
 SCORER = "scoring-app"
+DATASET = "credit-data"
 
 READS = [
     "/v1/ledger/checkpoint",
@@ -66,6 +75,13 @@ READS = [
     f"/v1/models/{MODEL}/why",
     "/v1/deployments",
     "/v1/search/refusal",
+    "/v1/models",
+    f"/v1/models/{MODEL}",
+    "/v1/datasets",
+    f"/v1/datasets/{DATASET}",
+    "/v1/principals",
+    "/v1/principals/ann",
+    "/v1/findings",
 ]
 """One request of every read route."""
 
@@ -131,6 +147,11 @@ QUESTIONS: list[tuple[str, Query]] = [
     ("/v1/deployments", deployments),
     (f"/v1/deployments?model={MODEL}", lambda v, s: deployments(v, s, MODEL)),
     ("/v1/search/refusal?actor=dee", lambda v, s: search(v, s, "refusal", actor="dee")),
+    ("/v1/models?limit=1", lambda v, s: model_page(v, s, limit=1, offset=0)),
+    (f"/v1/models/{MODEL}", lambda v, s: model_state(v, s, MODEL)),
+    ("/v1/datasets", lambda v, s: dataset_page(v, s, limit=100, offset=0)),
+    (f"/v1/datasets/{DATASET}", lambda v, s: dataset_state(v, s, DATASET)),
+    (f"/v1/findings?model={MODEL}", lambda v, s: findings(v, s, MODEL)),
 ]
 
 
@@ -143,6 +164,18 @@ class HttpReadsContract:
         org = SignedOrganisation(ledger.application, FakeClock(), tmp_path / "people")
         ledger.application.register_principal(
             actor="root", name=SCORER, roles=[Role.SCORING_CLIENT]
+        )
+        dataset = ledger.application.register_dataset(
+            name=DATASET, description="loans", actor="stu"
+        )
+        ledger.application.add_dataset_version(
+            dataset,
+            digest=artifact("credit-data/1"),
+            row_count=100,
+            columns=["age", "amount"],
+            protected_attributes=["age"],
+            sensitivity="internal",
+            actor="stu",
         )
         ledger.checkpointer.cut()
         history = run_history(org, ledger)
@@ -297,6 +330,12 @@ class HttpReadsContract:
             ("/v1/ledger/entries?limit=1001", 422, "invalid_request", "limit"),
             ("/v1/ledger/entries?start=-3", 422, "invalid_request", "start"),
             ("/v1/ledger/checkpoints?limit=abc", 422, "invalid_request", "limit"),
+            ("/v1/models/unknown", 404, "not_found", "unknown"),
+            ("/v1/models?offset=x", 422, "invalid_request", "offset"),
+            ("/v1/datasets/unknown", 404, "not_found", "credit-data"),
+            ("/v1/principals/nobody", 404, "not_found", "nobody"),
+            ("/v1/principals?as_of=1e9", 422, "invalid_as_of", "as_of"),
+            ("/v1/findings?model=unknown", 404, "not_found", "unknown"),
         ],
     )
     def test_bad_parameters_are_4xx_saying_what_to_fix(
@@ -308,6 +347,51 @@ class HttpReadsContract:
         assert answer.json()["error"] == error
         assert set(answer.json()) == {"error", "detail"}
         assert mentions in answer.json()["detail"]
+
+    def test_resource_state_says_what_was_true_as_of_each_size(
+        self, client: TestClient, history: History
+    ) -> None:
+        now = client.get(f"/v1/models/{MODEL}").json()
+        then = client.get(f"/v1/models/{MODEL}?as_of={history.sizes['v1_in_prod']}").json()
+        finding_then = client.get(f"/v1/findings?as_of={history.sizes['finding_raised']}")
+        finding_now = client.get("/v1/findings").json()
+        dataset = client.get(f"/v1/datasets/{DATASET}").json()
+
+        assert [(v["number"], v["state"]) for v in now["versions"]] == [
+            (1, "retired"),
+            (2, "rejected"),
+            (3, "deployed"),
+        ]
+        assert then["versions"] == [{**then["versions"][0], "state": "deployed"}]
+        assert set(then["versions"][0]["environments"]) == {"dev", "uat", "prod"}
+        assert [f["status"] for f in finding_then.json()["data"]] == ["open"]
+        assert [(f["model"], f["version"], f["status"]) for f in finding_now["data"]] == [
+            (MODEL, 3, "risk_accepted")
+        ]
+        assert dataset["dataset"]["name"] == DATASET
+        assert [v["name"] for v in dataset["versions"]] == [f"{DATASET}@1"]
+        assert client.get("/v1/datasets").json()["count"] == 1
+
+    def test_principals_carry_their_roles_and_keys_with_status_as_of_each_size(
+        self, client: TestClient, history: History
+    ) -> None:
+        listed = client.get("/v1/principals?limit=3&offset=1").json()
+        everyone = client.get("/v1/principals?limit=1000").json()
+        ann_now = client.get("/v1/principals/ann").json()
+        ann_then = client.get(f"/v1/principals/ann?as_of={history.sizes['v3_approved']}").json()
+        before = client.get("/v1/principals?as_of=1").json()
+
+        names = sorted(["root", SCORER, *CAST])
+        assert [p["name"] for p in everyone["data"]] == names
+        assert listed["count"] == len(names)
+        assert [p["name"] for p in listed["data"]] == names[1:4]
+        assert ann_now["roles"] == ["approver"]
+        assert [(k["keyid"], k["status"]) for k in ann_now["keys"]] == [
+            (history.revoked_keyid, "revoked")
+        ]
+        assert [k["status"] for k in ann_then["keys"]] == ["active"]
+        assert len(ann_now["sources"]) == len(ann_then["sources"]) + 1
+        assert [p["name"] for p in before["data"]] == ["root"]
 
     def test_a_scoring_client_is_refused_every_read_and_each_refusal_is_on_the_ledger(
         self, client: TestClient
