@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from api.composition import Ledger, open_ledger
 from api.console import routes as console
 from api.http.body_limit import BodyLimit
+from api.http.metrics import RequestMetrics
 from api.http.problems import install_error_handlers
 from api.http.route_roles import document_roles
 from api.http.routes import (
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, opened: Ledger | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.http_max_body_bytes)
+    app.add_middleware(RequestMetrics)
     for router in commands.routers():
         app.include_router(router, prefix="/v1")
     app.include_router(statements.router, prefix="/v1")
