@@ -20,6 +20,7 @@ from projections.errors import AsOfError
 
 __all__ = [
     "MAX_LIMIT",
+    "MAX_POSITION",
     "AsOf",
     "Cited",
     "Listing",
@@ -33,6 +34,9 @@ __all__ = [
 
 MAX_LIMIT = 1000
 """The most rows or entries one page holds."""
+MAX_POSITION = 2**62
+"""Above every leaf index, size or offset a log reaches, and within both engines' 64-bit
+integers (a larger one is refused as invalid, never sent to the database)."""
 
 Row = dict[str, Any]
 """A read model's document as its query returns it (each row cites its leaves)."""
@@ -68,7 +72,7 @@ class Paging(BaseModel):
     """A page: at most ``limit`` rows after the first ``offset``."""
 
     limit: int = Field(ge=1, le=MAX_LIMIT)
-    offset: int = Field(ge=0)
+    offset: int = Field(ge=0, le=MAX_POSITION)
 
 
 class Listing(Cited, Paging):
@@ -80,7 +84,7 @@ class Listing(Cited, Paging):
 
 def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows per page")] = 100,
-    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_POSITION, description="rows to skip")] = 0,
 ) -> Paging:
     return Paging(limit=limit, offset=offset)
 

@@ -36,6 +36,9 @@ from api.read_side import Query, cited_answer, projector, read_view
 from api.tokens import IssuedToken, TokenError, TokenInfo
 from domain.rules.roles import Role
 from ledger.encoding.dsse import Envelope
+from ledger.keys.history import KEYS_AGGREGATE_ID
+from ledger.keys.keystore import EVENT_SIGNER, LOG
+from ledger.keys.rotation import rotate_key
 from ledger.merkle import leaf_hash, root_hash, verify_consistency, verify_inclusion
 from ledger.tlog.checkpoint import open_checkpoint
 from ledger.tlog.note import NoteVerifier
@@ -263,6 +266,51 @@ class HttpReadsContract:
         assert keys["event_keys"][0]["pem"].startswith("-----BEGIN PUBLIC KEY-----")
         assert [key["vkey"] for key in keys["log_keys"]] == [keys["log_vkey"]]
 
+    def test_the_keys_carry_the_windows_their_rotations_give_them(
+        self, client: TestClient, ledger: Ledger
+    ) -> None:
+        (genesis,) = client.get("/v1/ledger/keys").json()["event_keys"]
+        old_log = ledger.keystore.log_signer().keyid
+        new_event = rotate_key(ledger.recorder, ledger.keystore, EVENT_SIGNER).keyid
+        ledger.application.register_principal(actor="root", name="late", roles=[Role.AUDITOR])
+        new_log = rotate_key(ledger.recorder, ledger.keystore, LOG).keyid
+        event_leaf, log_leaf = (
+            entry.leaf_index
+            for version in (1, 2)
+            if (entry := ledger.recorder.leaf_of(KEYS_AGGREGATE_ID, version)) is not None
+        )
+        ledger.checkpointer.cut()
+        keys = client.get("/v1/ledger/keys").json()
+        windows = {
+            key["keyid"]: (key["from_leaf"], key["until_leaf"], key["status"])
+            for key in keys["event_keys"]
+        }
+        log_windows = {
+            key["keyid"]: (key["from_size"], key["until_size"], key["status"])
+            for key in keys["log_keys"]
+        }
+        (signed_by_new,) = client.get(f"/v1/ledger/entries?start={event_leaf + 1}&limit=1").json()[
+            "data"
+        ]
+
+        assert windows == {
+            genesis["keyid"]: (0, event_leaf, "retired"),
+            new_event: (event_leaf + 1, None, "current"),
+        }
+        assert log_windows == {
+            old_log: (1, log_leaf, "retired"),
+            new_log: (log_leaf + 1, None, "current"),
+        }
+        assert signed_by_new["envelope"]["signatures"][0]["keyid"] == new_event
+        current = next(key["vkey"] for key in keys["log_keys"] if key["keyid"] == new_log)
+        assert keys["log_vkey"] == current
+        checkpoint = open_checkpoint(
+            client.get("/v1/ledger/checkpoint").text,
+            [NoteVerifier.from_vkey(current)],
+            keys["origin"],
+        )
+        assert checkpoint.size > log_leaf
+
     def test_a_consistency_proof_verifies_between_two_checkpoints(self, client: TestClient) -> None:
         listed = client.get("/v1/ledger/checkpoints").json()
         first, last = listed["data"][0], listed["data"][-1]
@@ -330,6 +378,8 @@ class HttpReadsContract:
             ("/v1/ledger/entries?limit=1001", 422, "invalid_request", "limit"),
             ("/v1/ledger/entries?start=-3", 422, "invalid_request", "start"),
             ("/v1/ledger/checkpoints?limit=abc", 422, "invalid_request", "limit"),
+            ("/v1/ledger/entries?start=99999999999999999999", 422, "invalid_request", "start"),
+            ("/v1/inventory?offset=99999999999999999999", 422, "invalid_request", "offset"),
             ("/v1/models/unknown", 404, "not_found", "unknown"),
             ("/v1/models?offset=x", 422, "invalid_request", "offset"),
             ("/v1/datasets/unknown", 404, "not_found", "credit-data"),

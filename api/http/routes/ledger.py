@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from api.composition import Ledger, log_vkey
 from api.http.ledger_keys import event_keys, key_windows, log_keys
 from api.http.problems import HttpError
-from api.http.reading import MAX_LIMIT, read_access
+from api.http.reading import MAX_LIMIT, MAX_POSITION, read_access
 from api.http.services import Services, services
 from ledger.errors import VerificationError
 from ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
@@ -35,7 +35,9 @@ __all__ = ["router"]
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
 Found = Annotated[Services, Depends(services)]
-Start = Annotated[int, Query(ge=0, description="the first leaf index (or tree size) to list")]
+Start = Annotated[
+    int, Query(ge=0, le=MAX_POSITION, description="the first leaf index (or tree size) to list")
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many")]
 
 
@@ -183,9 +185,12 @@ def get_entries(found: Found, start: Start = 0, limit: Limit = 100) -> EntriesPa
 )
 def get_inclusion_proof(
     found: Found,
-    index: Annotated[int, Query(ge=0, description="the leaf index")],
+    index: Annotated[int, Query(ge=0, le=MAX_POSITION, description="the leaf index")],
     size: Annotated[
-        int | None, Query(ge=1, description="the tree size (default: the latest checkpoint's)")
+        int | None,
+        Query(
+            ge=1, le=MAX_POSITION, description="the tree size (default: the latest checkpoint's)"
+        ),
     ] = None,
 ) -> InclusionProof:
     """The audit path of leaf ``index`` in the tree of ``size`` leaves, checked before served."""
@@ -223,10 +228,14 @@ def get_inclusion_proof(
 )
 def get_consistency_proof(
     found: Found,
-    old: Annotated[int, Query(ge=1, description="the smaller tree size")],
+    old: Annotated[int, Query(ge=1, le=MAX_POSITION, description="the smaller tree size")],
     new: Annotated[
         int | None,
-        Query(ge=1, description="the larger tree size (default: the latest checkpoint's)"),
+        Query(
+            ge=1,
+            le=MAX_POSITION,
+            description="the larger tree size (default: the latest checkpoint's)",
+        ),
     ] = None,
 ) -> ConsistencyProof:
     """The proof that the tree of ``new`` leaves extends the tree of ``old``."""
