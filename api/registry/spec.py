@@ -67,6 +67,8 @@ class CommandSpec(Generic[RequestT, ResponseT]):
     """One line for ``--help`` and the OpenAPI summary."""
     status_code: int = 200
     """201 when the command creates something addressable."""
+    needs_ml: bool = False
+    """True when ``run`` needs the ML adapters (``open_ledger(settings, with_ml=True)``)."""
 
     @property
     def roles(self) -> frozenset[Role]:
