@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +35,7 @@ from api.http.resource_state import (
 )
 from api.http.services import Services
 from api.read_side import Query, cited_answer, projector, read_view
+from api.settings import Settings
 from api.tokens import IssuedToken, TokenError, TokenInfo
 from domain.rules.roles import Role
 from ledger.encoding.dsse import Envelope
@@ -49,6 +52,7 @@ from projections.lineage.queries import lineage
 from projections.risk.register import risk_register
 from projections.search_index import search
 from projections.timeline import timeline
+from tests.e2e.conftest import GOVLEDGER
 from tests.integration.read_side_history import (
     MODEL,
     History,
@@ -207,6 +211,41 @@ class HttpReadsContract:
 
                 assert answer.status_code == 200, (url, answer.text)
                 assert answer.json() == the_cli_answer(ledger, as_of, query), url
+
+    @pytest.mark.parametrize(
+        ("url", "arguments"),
+        [
+            (f"/v1/models/{MODEL}/why", ["why", MODEL]),
+            (
+                f"/v1/lineage/{MODEL}@3?direction=upstream&depth=2",
+                ["lineage", f"{MODEL}@3", "--upstream", "--depth", "2"],
+            ),
+            ("/v1/risk-register", ["risk-register"]),
+            (f"/v1/models/{MODEL}/timeline", ["timeline", MODEL]),
+        ],
+    )
+    def test_the_api_prints_what_the_cli_prints_with_json(
+        self,
+        client: TestClient,
+        settings: Settings,
+        history: History,
+        url: str,
+        arguments: list[str],
+    ) -> None:
+        as_of = str(history.sizes["risk_accepted"])
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("GOVLEDGER_")}
+        environment["GOVLEDGER_HOME"] = str(settings.home)
+        environment["GOVLEDGER_DATABASE_URL"] = settings.database_url
+        printed = subprocess.run(
+            [str(GOVLEDGER), *arguments, "--as-of", as_of, "--json"],
+            env=environment,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+
+        answer = client.get(f"{url}{'&' if '?' in url else '?'}as_of={as_of}")
+        assert answer.json() == json.loads(printed.stdout)
 
     def test_as_of_a_past_size_gives_the_past_answer(
         self, client: TestClient, history: History
