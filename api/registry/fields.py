@@ -1,0 +1,119 @@
+"""Constrained field types the command requests share: digests, personal signatures, times.
+
+A request that breaks one of these constraints is refused by the front end with a message
+naming the field, before it reaches the domain; the domain checks the same things again.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AfterValidator, Field
+
+from api.registry.spec import Response
+
+__all__ = [
+    "MAX_DIGESTS",
+    "Created",
+    "Digest",
+    "Digests",
+    "Done",
+    "Instant",
+    "KeyId",
+    "Metrics",
+    "Number",
+    "Seed",
+    "SignatureBase64",
+    "SignedAt",
+    "Text",
+    "signature_bytes",
+]
+
+MAX_DIGESTS = 100
+"""The most evidence digests one command cites."""
+
+_DIGEST = r"^sha256:[0-9a-f]{64}$"
+_UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)")
+_OFFSET_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
+
+
+def _calendar_time(text: str) -> str:
+    """``text`` if it names a real moment (no 30 February), else ValueError."""
+    datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return text
+
+
+Digest = Annotated[
+    str,
+    Field(
+        pattern=_DIGEST,
+        description="a SHA-256 content digest: sha256:<64 lowercase hex digits>",
+        examples=["sha256:" + "0" * 64],
+    ),
+]
+Digests = Annotated[
+    list[Digest],
+    Field(
+        max_length=MAX_DIGESTS,
+        description=f"digests of the evidence relied on, in order (at most {MAX_DIGESTS})",
+    ),
+]
+KeyId = Annotated[
+    str,
+    Field(
+        pattern=_DIGEST,
+        description="the id of the signer's registered personal key, as `govledger sign` "
+        "prints it (sha256:<hex of its public key>)",
+    ),
+]
+SignatureBase64 = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9+/]{86}==$",
+        description="the signer's Ed25519 signature (64 bytes, base64) over the canonical "
+        "statement bytes of this decision (POST /v1/statements or `govledger sign`)",
+    ),
+]
+SignedAt = Annotated[
+    str,
+    Field(
+        pattern=_UTC_TIME.pattern,
+        description="the RFC 3339 UTC time signed in the statement, e.g. 2025-06-30T14:05:00Z",
+        examples=["2025-06-30T14:05:00Z"],
+    ),
+    AfterValidator(_calendar_time),
+]
+Instant = Annotated[
+    str,
+    Field(
+        pattern=_OFFSET_TIME.pattern,
+        description="an RFC 3339 time with its offset, e.g. 2025-06-30T14:05:00Z",
+    ),
+    AfterValidator(_calendar_time),
+]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="a seed from 0 to 2**32 - 1")]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+Metrics = Annotated[
+    dict[Annotated[str, Field(min_length=1, max_length=200)], Number],
+    Field(max_length=1000, description="metric names to finite numbers (at most 1000)"),
+]
+
+
+def signature_bytes(signature: str) -> bytes:
+    """The bytes of a ``SignatureBase64`` field (its pattern already checked)."""
+    return base64.b64decode(signature, validate=True)
+
+
+class Done(Response):
+    """The command was recorded; it answers nothing more."""
+
+
+class Created(Response):
+    """The id of what the command created."""
+
+    id: UUID = Field(description="the id of the new record")
