@@ -350,6 +350,32 @@ class HttpReadsContract:
         )
         assert checkpoint.size > log_leaf
 
+    def test_proofs_at_sizes_between_checkpoints_verify_against_the_roots_of_the_leaves(
+        self, client: TestClient, ledger: Ledger
+    ) -> None:
+        latest = client.get("/v1/ledger/checkpoints").json()["data"][-1]["size"]
+        for size in (7, latest - 1):
+            proof = client.get(f"/v1/ledger/proofs/inclusion?index=3&size={size}").json()
+            consistency = client.get(f"/v1/ledger/proofs/consistency?old={size}").json()
+
+            assert proof["root"] == root_at(ledger, size)
+            assert proof["checkpoint"] == ""
+            verify_inclusion(
+                b64(proof["leaf_hash"]),
+                3,
+                size,
+                [b64(h) for h in proof["hashes"]],
+                b64(proof["root"]),
+            )
+            assert consistency["new"] == latest
+            verify_consistency(
+                size,
+                latest,
+                b64(root_at(ledger, size)),
+                b64(root_at(ledger, latest)),
+                [b64(h) for h in consistency["hashes"]],
+            )
+
     def test_a_consistency_proof_verifies_between_two_checkpoints(self, client: TestClient) -> None:
         listed = client.get("/v1/ledger/checkpoints").json()
         first, last = listed["data"][0], listed["data"][-1]
