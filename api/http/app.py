@@ -61,15 +61,17 @@ def create_app(settings: Settings, *, opened: Ledger | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.http_max_body_bytes)
     app.add_middleware(RequestMetrics)
-    for router in commands.routers():
+    for router in [
+        *commands.routers(),
+        statements.router,
+        artifacts.router,
+        ledger.router,
+        scoring.router,
+        auditor.router,
+        resources.router,
+    ]:
+        document_roles(router)
         app.include_router(router, prefix="/v1")
-    app.include_router(statements.router, prefix="/v1")
-    app.include_router(artifacts.router, prefix="/v1")
-    app.include_router(ledger.router, prefix="/v1")
-    app.include_router(scoring.router, prefix="/v1")
-    app.include_router(auditor.router, prefix="/v1")
-    app.include_router(resources.router, prefix="/v1")
     app.include_router(ops.router)
     app.include_router(console.router, prefix="/console")
-    document_roles(app)
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import FastAPI
+from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -30,9 +30,10 @@ def route_roles(route: APIRoute) -> frozenset[Role] | None:
     return admitted
 
 
-def document_roles(app: FastAPI) -> None:
-    """Write each route's admitted roles into its OpenAPI operation as ``x-roles``."""
-    for route in app.routes:
+def document_roles(router: APIRouter) -> None:
+    """Write the admitted roles of each of ``router``'s routes into its OpenAPI operation as
+    ``x-roles`` (call it before the router is included)."""
+    for route in router.routes:
         if isinstance(route, APIRoute):
             roles = route_roles(route)
             if roles is not None:
