@@ -21,6 +21,7 @@ from api import (
     log_commands,
     policy_commands,
     read_commands,
+    serve,
     signing_commands,
     token_commands,
 )
@@ -180,6 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     signing_commands.register(commands_)
     read_commands.register(add)
     token_commands.register(add)
+    serve.register(add)
     return parser
 
 
