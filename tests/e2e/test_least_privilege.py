@@ -88,6 +88,9 @@ def test_finding_12_the_service_role_runs_every_command_after_init_as_owner(
     cli.ok("replay")
     rebuilt = cli.ok("replay", "--check")
     inventory = json.loads(cli.ok("inventory", "--json").stdout)
+    issued = json.loads(cli.ok("token", "create", "--principal", "admin", "--json").stdout)
+    cli.ok("token", "list")
+    cli.ok("token", "revoke", issued["id"])
 
     assert verify.stdout.startswith("ledger intact: 5 events"), verify
     assert rebuilt.stdout.startswith("read side matches the verified log"), rebuilt
@@ -150,6 +153,24 @@ def test_finding_12_the_service_role_cannot_rewrite_history(
 
     assert allowed == []
     assert _counts(postgres_url) == before
+
+
+def test_the_service_role_issues_and_revokes_tokens_but_cannot_delete_them(
+    cli: Cli, postgres_url: str, service_url: str
+) -> None:
+    """Revoking is an UPDATE: the service role may not DELETE or TRUNCATE a token row."""
+    cli.ok("init", "--owner-db", postgres_url)
+    issued = json.loads(cli.ok("token", "create", "--principal", "admin", "--json").stdout)
+    cli.ok("token", "revoke", issued["id"])
+
+    for statement in ("DELETE FROM api_tokens", "TRUNCATE api_tokens", "DROP TABLE api_tokens"):
+        with (
+            psycopg.connect(service_url, autocommit=True) as service,
+            pytest.raises(errors.InsufficientPrivilege),
+        ):
+            service.execute(statement)
+    listed = json.loads(cli.ok("token", "list", "--json").stdout)["tokens"]
+    assert [token["id"] for token in listed] == [issued["id"]]
 
 
 def test_finding_12_concurrent_service_writers_keep_leaf_order_equal_to_commit_order(
