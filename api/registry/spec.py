@@ -35,6 +35,11 @@ class Response(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    def line(self) -> str:
+        """The short human line the CLI prints without ``--json``."""
+        fields = self.model_dump(mode="json")
+        return " ".join(f"{name}={value}" for name, value in fields.items()) or "done"
+
 
 RequestT = TypeVar("RequestT", bound=Request)
 ResponseT = TypeVar("ResponseT", bound=Response)
@@ -69,6 +74,8 @@ class CommandSpec(Generic[RequestT, ResponseT]):
     """201 when the command creates something addressable."""
     needs_ml: bool = False
     """True when ``run`` needs the ML adapters (``open_ledger(settings, with_ml=True)``)."""
+    file_argument: str | None = None
+    """An object field the CLI also reads from a positional FILE (``set-policy FILE``)."""
 
     @property
     def roles(self) -> frozenset[Role]:
