@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 INSTALLED_BENCH := $(VENV)/.installed-bench
 
 .PHONY: demo test lint bench bench-appends bench-merkle bench-scoring bench-explaining \
-	bench-monitoring bench-read-side clean
+	bench-monitoring bench-read-side bench-http-commands clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "govledger needs Python 3.11"'
@@ -52,6 +52,9 @@ bench-monitoring: $(INSTALLED_BENCH)
 
 bench-read-side: $(INSTALLED)
 	$(BIN)/python -m bench.read_side
+
+bench-http-commands: $(INSTALLED_BENCH)
+	$(BIN)/python -m bench.http_commands
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
