@@ -45,6 +45,7 @@ from ledger.keys.rotation import rotate_key
 from ledger.merkle import leaf_hash, root_hash, verify_consistency, verify_inclusion
 from ledger.tlog.checkpoint import open_checkpoint
 from ledger.tlog.note import NoteVerifier
+from ledger.tlog.offline_check import verify_entry
 from projections.decisions.query import why
 from projections.deployments import deployments
 from projections.inventory import inventory
@@ -298,6 +299,10 @@ class HttpReadsContract:
             [b64(h) for h in proof["hashes"]],
             checkpoint.root,
         )
+        verified = verify_entry(
+            proof=proof["tlog_proof"], entry=envelope.to_json(), vkey=keys["log_vkey"]
+        )
+        assert (verified.index, verified.checkpoint.size) == (leaf, checkpoint.size)
         keyids = {key["keyid"] for key in keys["event_keys"]}
         assert envelope.signatures[0].keyid in keyids
         assert [key["from_leaf"] for key in keys["event_keys"]] == [0]
@@ -360,6 +365,7 @@ class HttpReadsContract:
 
             assert proof["root"] == root_at(ledger, size)
             assert proof["checkpoint"] == ""
+            assert proof["tlog_proof"] is None
             verify_inclusion(
                 b64(proof["leaf_hash"]),
                 3,

@@ -4,7 +4,8 @@
 - ``/ledger/checkpoints``: every stored checkpoint, smallest tree first, a page at a time;
 - ``/ledger/entries``: the signed DSSE envelopes with their leaf index and leaf hash;
 - ``/ledger/proofs/inclusion`` and ``/ledger/proofs/consistency``: RFC 9162 proofs (hashes in
-  base64) against checkpointed sizes, checked with ``ledger.merkle`` before they are served;
+  base64) against checkpointed sizes, checked with ``ledger.merkle`` before they are served,
+  with the C2SP tlog-proof ``govledger verify-proof`` reads when the size is a checkpoint's;
 - ``/ledger/keys``: the log keys as C2SP vkeys, the event signers as PEM and JWK, with windows.
 
 A parameter out of range is 422 naming it (a size beyond the latest checkpoint: 404).
@@ -28,6 +29,7 @@ from api.http.reading import MAX_LIMIT, MAX_POSITION, read_access
 from api.http.services import Services, services
 from ledger.errors import VerificationError
 from ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
+from ledger.tlog.proof_format import TlogProof
 from ledger.tlog.tree_store import StoredCheckpoint
 
 __all__ = ["router"]
@@ -88,6 +90,10 @@ class InclusionProof(BaseModel):
     hashes: list[str]
     root: str
     checkpoint: str = Field(description="the signed note of the checkpoint of this size, if any")
+    tlog_proof: str | None = Field(
+        description="the C2SP tlog-proof (for `govledger verify-proof`) when a checkpoint of "
+        "this size is signed"
+    )
 
 
 class ConsistencyProof(BaseModel):
@@ -217,6 +223,9 @@ def get_inclusion_proof(
         hashes=[_b64(h) for h in hashes],
         root=_b64(root),
         checkpoint=note,
+        tlog_proof=TlogProof(index=index, hashes=tuple(hashes), checkpoint_note=note).to_text()
+        if note
+        else None,
     )
 
 
