@@ -36,24 +36,43 @@ __all__ = [
 MAX_DIGESTS = 100
 """The most evidence digests one command cites."""
 
-_DIGEST = r"^sha256:[0-9a-f]{64}$"
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_SIGNATURE = re.compile(r"[A-Za-z0-9+/]{86}==")
 _UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)")
 _OFFSET_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 
 
-def _calendar_time(text: str) -> str:
-    """``text`` if it names a real moment (no 30 February), else ValueError."""
-    datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return text
+def _matching(pattern: re.Pattern[str], problem: str) -> AfterValidator:
+    """A check that the whole text matches ``pattern`` (and, for times, names a real moment),
+    refusing it with ``problem``; the pattern is published in the JSON schema too."""
 
+    def check(text: str) -> str:
+        if not pattern.fullmatch(text):
+            raise ValueError(f"{text[:100]!r} {problem}")
+        if pattern in (_UTC_TIME, _OFFSET_TIME):
+            try:
+                datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError as error:
+                raise ValueError(f"{text!r} is not a real time: {error}") from None
+        return text
+
+    return AfterValidator(check)
+
+
+def _schema_pattern(pattern: re.Pattern[str]) -> dict[str, str]:
+    return {"pattern": f"^{pattern.pattern}$"}
+
+
+_DIGEST_PROBLEM = "is not sha256:<64 lowercase hex digits>"
 
 Digest = Annotated[
     str,
     Field(
-        pattern=_DIGEST,
         description="a SHA-256 content digest: sha256:<64 lowercase hex digits>",
         examples=["sha256:" + "0" * 64],
+        json_schema_extra=_schema_pattern(_DIGEST),
     ),
+    _matching(_DIGEST, _DIGEST_PROBLEM),
 ]
 Digests = Annotated[
     list[Digest],
@@ -65,35 +84,37 @@ Digests = Annotated[
 KeyId = Annotated[
     str,
     Field(
-        pattern=_DIGEST,
         description="the id of the signer's registered personal key, as `govledger sign` "
         "prints it (sha256:<hex of its public key>)",
+        json_schema_extra=_schema_pattern(_DIGEST),
     ),
+    _matching(_DIGEST, f"{_DIGEST_PROBLEM}: give the keyid `govledger sign` printed"),
 ]
 SignatureBase64 = Annotated[
     str,
     Field(
-        pattern=r"^[A-Za-z0-9+/]{86}==$",
         description="the signer's Ed25519 signature (64 bytes, base64) over the canonical "
         "statement bytes of this decision (POST /v1/statements or `govledger sign`)",
+        json_schema_extra=_schema_pattern(_SIGNATURE),
     ),
+    _matching(_SIGNATURE, "is not the base64 of a 64-byte Ed25519 signature"),
 ]
 SignedAt = Annotated[
     str,
     Field(
-        pattern=_UTC_TIME.pattern,
         description="the RFC 3339 UTC time signed in the statement, e.g. 2025-06-30T14:05:00Z",
         examples=["2025-06-30T14:05:00Z"],
+        json_schema_extra=_schema_pattern(_UTC_TIME),
     ),
-    AfterValidator(_calendar_time),
+    _matching(_UTC_TIME, "is not an RFC 3339 UTC time such as 2025-06-30T14:05:00Z"),
 ]
 Instant = Annotated[
     str,
     Field(
-        pattern=_OFFSET_TIME.pattern,
         description="an RFC 3339 time with its offset, e.g. 2025-06-30T14:05:00Z",
+        json_schema_extra=_schema_pattern(_OFFSET_TIME),
     ),
-    AfterValidator(_calendar_time),
+    _matching(_OFFSET_TIME, "is not an RFC 3339 time with an offset, e.g. 2025-06-30T14:05:00Z"),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="a seed from 0 to 2**32 - 1")]
