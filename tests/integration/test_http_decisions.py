@@ -307,6 +307,62 @@ class HttpDecisionsContract:
         assert world.version().retired
         assert world.version().environments == set()
 
+    def test_a_signed_rejection_keeps_the_version_out_of_prod(self, validated: World) -> None:
+        world, subject = validated, str(validated.version_id)
+        signed = world.signed("ann", action="reject", subject=subject, **CITED)
+        to_prod = {"version_id": subject, "environment": "prod", "artifact_digest": ARTIFACT}
+
+        world.ok("ann", "/approvals/reject", {"version_id": subject, **CITED, **signed})
+        detail = self.refused(
+            world, "dee", ("/deployments", to_prod), status=409, code="invalid_state"
+        )
+
+        assert world.version().rejected
+        assert "was rejected" in detail
+
+    def test_uat_evidence_sealed_segments_and_a_window_recorded(self, validated: World) -> None:
+        world, subject = validated, str(validated.version_id)
+        for environment in ("dev", "uat"):
+            deployment = {"version_id": subject, "environment": environment}
+            world.ok("dee", "/deployments", {**deployment, "artifact_digest": ARTIFACT})
+        uat = {"version_id": subject, "evidence_digest": "sha256:" + "c3" * 32}
+        segment = {
+            "version_id": subject,
+            "environment": "uat",
+            "kind": "prediction",
+            "sequence": 1,
+            "digest": "sha256:" + "d4" * 32,
+            "record_count": 3,
+            "first_id": "p-1",
+            "last_id": "p-3",
+            "start": "2025-06-30T10:00:00Z",
+            "end": "2025-06-30T10:05:00Z",
+            "merkle_root": "f5" * 32,
+            "summary_digest": "sha256:" + "a6" * 32,
+        }
+        window = {
+            "version_id": subject,
+            "environment": "uat",
+            "start": "2025-06-30T10:00:00Z",
+            "end": "2025-06-30T11:00:00Z",
+            "metrics": {"quality_ratio": 0.5},
+            "segments": [segment["digest"]],
+        }
+
+        integration = {"kind": "integration", "metrics": {"rows": 100, "mismatches": 0}}
+        passed = world.ok("dee", "/deployments/uat-evidence", {**uat, **integration})
+        slow = {"kind": "performance", "metrics": {"p99_ms": 80, "throughput_per_s": 500}}
+        failed = world.ok("dee", "/deployments/uat-evidence", {**uat, **slow})
+        sealed = world.ok("mona", "/prediction-segments", segment)
+        judged = world.ok("mona", "/monitoring/windows", window)
+
+        assert (passed, failed, sealed) == ({"passed": True}, {"passed": False}, {"sequence": 1})
+        assert world.version().passed_uat("integration", ARTIFACT)
+        assert not world.version().passed_uat("performance", ARTIFACT)
+        assert judged["breaches"] == ["quality ratio 0.5 < 0.8"]
+        assert (judged["flags"], judged["finding_id"]) == (["QualityDegraded"], None)
+        assert world.version().monitoring_windows == 1
+
     def test_a_signature_over_other_bytes_is_422_and_the_refusal_recorded(
         self, validated: World
     ) -> None:
