@@ -2,7 +2,9 @@
 
 Environment keys (the composition root derives them from ``Settings``): ``GOVLEDGER_HOME``
 and ``GOVLEDGER_KEY_PASSPHRASE`` for the keys; ``GOVLEDGER_LOG_ORIGIN``, the log's name in its
-checkpoints; ``GOVLEDGER_CHECKPOINT_EVERY_LEAVES`` and ``GOVLEDGER_CHECKPOINT_EVERY_SECONDS``.
+checkpoints; ``GOVLEDGER_CHECKPOINT_EVERY_LEAVES`` and ``GOVLEDGER_CHECKPOINT_EVERY_SECONDS``;
+``GOVLEDGER_GROUP_COMMIT`` (``on``, the default, or ``off``: every append in its own
+transaction, the baseline the group-commit benchmark compares against).
 """
 
 from __future__ import annotations
@@ -21,11 +23,19 @@ from ledger.tlog.checkpointer import Checkpointer, CheckpointPolicy
 from ledger.tlog.published_checkpoint import CheckpointFile
 from ledger.tlog.tree_store import TreeStore
 
-__all__ = ["EVERY_LEAVES_KEY", "EVERY_SECONDS_KEY", "ORIGIN_KEY", "SignedStoreParts"]
+__all__ = [
+    "EVERY_LEAVES_KEY",
+    "EVERY_SECONDS_KEY",
+    "GROUP_COMMIT_KEY",
+    "ORIGIN_KEY",
+    "SignedStoreParts",
+]
 
 ORIGIN_KEY = "GOVLEDGER_LOG_ORIGIN"
 EVERY_LEAVES_KEY = "GOVLEDGER_CHECKPOINT_EVERY_LEAVES"
 EVERY_SECONDS_KEY = "GOVLEDGER_CHECKPOINT_EVERY_SECONDS"
+GROUP_COMMIT_KEY = "GOVLEDGER_GROUP_COMMIT"
+_SWITCH = {"on": True, "off": False}
 DEFAULT_ORIGIN = "govledger.local/ledger"
 
 
@@ -45,6 +55,10 @@ class SignedStoreParts:
             )
         except ValueError as exc:
             raise KeyStoreError(f"invalid checkpoint policy in the environment: {exc}") from None
+        switch = (env.get(GROUP_COMMIT_KEY) or "on").strip().lower()
+        if switch not in _SWITCH:
+            raise KeyStoreError(f"{GROUP_COMMIT_KEY} must be 'on' or 'off', not {switch!r}")
+        self.group_commit = _SWITCH[switch]
 
     def mapper(self, transcoder: Transcoder) -> SignedEventMapper:
         """The mapper that verifies every event it reads."""

@@ -7,6 +7,10 @@ any role may take and which serialises the writers just the same. This recorder 
 and writes the leaf rows under that lock and in the same transaction, so the leaf index is dense
 and its order is the commit order. The library's database-function insert path skips the lock,
 so it is refused.
+
+Concurrent appends go through a group committer (``group_commit``): calls that arrive while a
+transaction is in flight are written together in the next one, under one lock and one commit,
+each in its own savepoint.
 """
 
 from __future__ import annotations
@@ -16,19 +20,30 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent, Transcoder
+import psycopg
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    InterfaceError,
+    Mapper,
+    OperationalError,
+    StoredEvent,
+    Transcoder,
+)
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
 )
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
+from ledger.errors import LedgerError
 from ledger.store.components import SignedStoreParts
+from ledger.store.group_commit import GroupCommitter, PendingAppend
 from ledger.store.log_entries import LogEntry
 from ledger.store.sealing import SealedEvent
 from ledger.store.signed_event import envelope_digest
@@ -67,6 +82,9 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.sealer = parts.sealer()
         self.digests = parts.digests
         self.checkpointer = parts.checkpointer(self.tree_store())
+        self.committer = GroupCommitter(
+            self._write_alone, self._write_together, enabled=parts.group_commit
+        )
         schema = Identifier(datastore.schema)
         self._select_state = SQL(
             "SELECT state FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
@@ -95,14 +113,54 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert events and their leaves in one transaction; remember what was committed."""
-        sealed: list[SealedEvent] = []
-        notification_ids: Sequence[int] | None = super().insert_events(
-            stored_events, sealed=sealed, **kwargs
+        """Insert events and their leaves in a transaction; remember what was committed.
+
+        Calls made while another is being written share the next transaction (group commit);
+        each still gets its own notification ids or its own exception.
+        """
+        pending = self.committer.submit(PendingAppend(stored_events, kwargs))
+        if pending.error is not None:
+            raise pending.error
+        cut_checkpoint_if_due(self.checkpointer, len(pending.sealed))
+        return pending.notification_ids
+
+    def _write_alone(self, batch: Sequence[PendingAppend]) -> None:
+        """One call in its own (pipelined) transaction: the write path without group commit."""
+        (pending,) = batch
+        pending.notification_ids = super().insert_events(
+            pending.events, sealed=pending.sealed, **pending.kwargs
         )
-        self.digests.remember_sealed(sealed)
-        cut_checkpoint_if_due(self.checkpointer, len(sealed))
-        return notification_ids
+        self.digests.remember_sealed(pending.sealed)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _write_together(self, batch: Sequence[PendingAppend]) -> None:
+        """Calls in one transaction, each in a savepoint: a call that fails is rolled back alone.
+
+        A call chaining to an event written earlier in the batch reads it back in this
+        transaction; digests are remembered only once the whole transaction has committed.
+        """
+        written: list[PendingAppend] = []
+        with self.datastore.get_connection() as conn, conn.transaction():
+            with conn.cursor() as curs:
+                self._lock_table(curs)
+                self._notify_channel(curs)
+            for pending in batch:
+                pending.sealed.clear()  # a retried attempt starts afresh
+                pending.error = None
+                try:
+                    with conn.transaction(), conn.cursor() as curs:
+                        self._seal_and_insert(
+                            curs, pending.events, sealed=pending.sealed, **pending.kwargs
+                        )
+                        ids = self._fetch_ids_after_insert_events(curs, pending.events)
+                except (psycopg.IntegrityError, LedgerError) as exc:
+                    pending.sealed.clear()
+                    pending.error = _as_raised_alone(exc)
+                    continue
+                pending.notification_ids = ids
+                written.append(pending)
+        for pending in written:
+            self.digests.remember_sealed(pending.sealed)
 
     def tree_store(self) -> TreeStore:
         """The stored Merkle tree and checkpoints of this database."""
@@ -143,6 +201,17 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
     ) -> None:
         self._lock_table(curs)
         self._notify_channel(curs)
+        self._seal_and_insert(curs, stored_events, sealed=sealed, **kwargs)
+
+    def _seal_and_insert(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        sealed: list[SealedEvent] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Seal the events and insert them and their leaves; the caller holds the lock."""
         with curs.connection.cursor() as side:
 
             def previous_digest(originator_id: UUID | str, version: int) -> str | None:
@@ -249,6 +318,15 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 )
                 for row in curs.fetchall()
             ]
+
+
+def _as_raised_alone(exc: Exception) -> Exception:
+    """The exception a solo call would raise: the library turns the driver's into its own."""
+    if isinstance(exc, psycopg.IntegrityError):
+        converted = IntegrityError(str(exc))
+        converted.__cause__ = exc
+        return converted
+    return exc
 
 
 def _log_entry(row: DictRow) -> LogEntry:

@@ -5,6 +5,9 @@ the event rows. That transaction starts with ``BEGIN IMMEDIATE`` rather than the
 ``BEGIN``: it takes SQLite's write lock before reading the previous digests and the next leaf
 index, so writers on other connections or processes wait their turn (up to the lock timeout)
 instead of failing when they find their snapshot stale.
+
+Concurrent appends go through a group committer (``group_commit``): calls that arrive while a
+transaction is in flight are written together in the next one, each in its own savepoint.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    IntegrityError,
     Mapper,
     StoredEvent,
     Transcoder,
@@ -30,8 +34,9 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-from ledger.errors import VerificationError
+from ledger.errors import LedgerError, VerificationError
 from ledger.store.components import SignedStoreParts
+from ledger.store.group_commit import GroupCommitter, PendingAppend
 from ledger.store.log_entries import LogEntry
 from ledger.store.sealing import SealedEvent
 from ledger.store.signed_event import envelope_digest, stored_aggregate_id
@@ -59,6 +64,9 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.sealer = parts.sealer()
         self.digests = parts.digests
         self.checkpointer = parts.checkpointer(self.tree_store())
+        self.committer = GroupCommitter(
+            self._write_alone, self._write_together, enabled=parts.group_commit
+        )
         self._select_state = (
             f"SELECT state FROM {events_table_name} WHERE originator_id=? AND originator_version=?"
         )
@@ -70,13 +78,51 @@ class SignedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert events and their leaves in one transaction that holds the write lock."""
-        sealed: list[SealedEvent] = []
+        """Insert events and their leaves in a transaction that holds the write lock.
+
+        Calls made while another is being written share the next transaction (group commit);
+        each still gets its own notification ids or its own exception.
+        """
+        pending = self.committer.submit(PendingAppend(stored_events, kwargs))
+        if pending.error is not None:
+            raise pending.error
+        cut_checkpoint_if_due(self.checkpointer, len(pending.sealed))
+        return pending.notification_ids
+
+    def _write_alone(self, batch: Sequence[PendingAppend]) -> None:
+        """One call in its own transaction: the write path without group commit."""
+        (pending,) = batch
         with self._write_transaction() as cursor:
-            notification_ids = self._insert_events(cursor, stored_events, sealed=sealed, **kwargs)
-        self.digests.remember_sealed(sealed)
-        cut_checkpoint_if_due(self.checkpointer, len(sealed))
-        return notification_ids
+            pending.notification_ids = self._insert_events(
+                cursor, pending.events, sealed=pending.sealed, **pending.kwargs
+            )
+        self.digests.remember_sealed(pending.sealed)
+
+    def _write_together(self, batch: Sequence[PendingAppend]) -> None:
+        """Calls in one transaction, each in a savepoint: a call that fails is rolled back alone.
+
+        A call chaining to an event written earlier in the batch reads it back in this
+        transaction; digests are remembered only once the whole transaction has committed.
+        """
+        written: list[PendingAppend] = []
+        with self._write_transaction() as cursor:
+            for pending in batch:
+                cursor.execute("SAVEPOINT append")
+                try:
+                    ids = self._insert_events(
+                        cursor, pending.events, sealed=pending.sealed, **pending.kwargs
+                    )
+                except (sqlite3.IntegrityError, LedgerError) as exc:
+                    cursor.execute("ROLLBACK TO SAVEPOINT append")
+                    cursor.execute("RELEASE SAVEPOINT append")
+                    pending.sealed.clear()
+                    pending.error = _as_raised_alone(exc)
+                    continue
+                cursor.execute("RELEASE SAVEPOINT append")
+                pending.notification_ids = ids
+                written.append(pending)
+        for pending in written:
+            self.digests.remember_sealed(pending.sealed)
 
     def tree_store(self) -> TreeStore:
         """The stored Merkle tree and checkpoints of this database."""
@@ -295,6 +341,15 @@ def _lenient_text(cursor: SQLiteCursor) -> Iterator[None]:
 
 def _surrogate_escaped(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
+
+
+def _as_raised_alone(exc: Exception) -> Exception:
+    """The exception a solo call would raise: the library turns the driver's into its own."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        converted = IntegrityError(exc)
+        converted.__cause__ = exc
+        return converted
+    return exc
 
 
 def _id(originator_id: UUID | str) -> str:
