@@ -12,6 +12,9 @@ one status and are recorded; no private key ever reaches the server or its datab
 from __future__ import annotations
 
 import base64
+import csv
+import io
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,13 +29,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from adapters.artifacts.file_store import FileArtifactStore
+from adapters.credit import german
 from adapters.personal_signing import generate_personal_key
+from api import lifecycle
+from api.cast import Cast, enrol_cast
 from api.cli import main
-from api.composition import Ledger
+from api.composition import Ledger, open_ledger
 from api.database import Database
 from api.http.app import create_app
 from api.http.routes.statements import StatementRequest
 from api.registry import approvals, findings, validation
+from api.settings import Settings
 from api.tokens import TokenStore
 from domain.rules.roles import Role
 from tests.integration.raw_access import raw_access_for
@@ -448,6 +456,101 @@ class HttpDecisionsContract:
                 assert secret not in stored, f"{name}'s private key is in the database"
 
 
+def credit_rows(count: int) -> list[dict[str, Any]]:
+    """The first ``count`` applications of the German credit data, as a client would send them."""
+    text = german.german_credit_csv().decode("utf-8")
+    rows = list(itertools.islice(csv.DictReader(io.StringIO(text)), count))
+    for row in rows:
+        del row[german.TARGET]
+        for feature in german.NUMERIC_FEATURES:
+            row[feature] = int(row[feature])
+    return rows
+
+
+class HttpMachineLearningContract:
+    """The commands that run the ML adapters, over HTTP, on a version trained on real data."""
+
+    @pytest.fixture
+    def ledger(self, settings: Settings, database: Database) -> Iterator[Ledger]:
+        opened = open_ledger(settings, with_ml=True)  # as `govledger serve` opens it
+        yield opened
+        opened.close()
+
+    @pytest.fixture
+    def trained(self, ledger: Ledger) -> Iterator[tuple[TestClient, dict[str, str], UUID]]:
+        """The API, a token per person of the demo's cast, and a version trained on data."""
+        application, home = ledger.application, ledger.settings.home
+        application.bootstrap_admin(ledger.settings.admin)
+        cast = Cast()
+        enrol_cast(application, admin=ledger.settings.admin, cast=cast, keys=home / "people")
+        store = FileArtifactStore.in_home(home)
+        data = lifecycle.register_credit_data(application, cast, store, german.german_credit_csv())
+        model_id = lifecycle.register_credit_model(application, cast)
+        spec = lifecycle.credit_training_spec()
+        version_id = lifecycle.train(application, cast, model_id, [data], spec)
+        tokens = TokenStore(ledger.database)
+        expires = datetime.now(UTC) + timedelta(days=1)
+        people = (cast.owner, cast.developer, cast.validator, cast.deployer, cast.monitor)
+        headers = {
+            name: f"Bearer {tokens.issue(name, label='test', expires_at=expires).secret}"
+            for name in people
+        }
+        with TestClient(create_app(ledger.settings, opened=ledger)) as client:
+            yield client, headers, version_id
+
+    def test_assess_mitigate_explain_and_evaluate_a_window_over_http(
+        self, ledger: Ledger, trained: tuple[TestClient, dict[str, str], UUID]
+    ) -> None:
+        client, headers, version_id = trained
+        cast, application, subject = Cast(), ledger.application, str(version_id)
+        artifact = application.get_model_version(version_id).artifact_digest
+
+        def ok(who: str, path: str, body: dict[str, Any], status: int = 200) -> Any:
+            answer = client.post(f"/v1{path}", json=body, headers={"Authorization": headers[who]})
+            assert answer.status_code == status, answer.text
+            return answer.json()
+
+        ok(cast.validator, "/validations/start", {"version_id": subject})
+        assessed = ok(cast.validator, "/validations/assess", {"version_id": subject, "seed": 7})
+        mitigation = {
+            "version_id": subject,
+            "sensitive_attribute": "age_band",
+            "method": "threshold_optimizer",
+            "seed": 42,
+            "code_version": "git:0123abc",
+        }
+        mitigated = ok(cast.developer, "/mitigations", mitigation, 201)["id"]
+        to_dev = {"version_id": subject, "environment": "dev", "artifact_digest": artifact}
+        ok(cast.deployer, "/deployments", to_dev)
+        row = credit_rows(1)[0]
+        explain = {"version_id": subject, "prediction_ref": "p-1", "row": row, "seed": 11}
+        explanation_id = ok(cast.monitor, "/explanations/compute", explain, 201)["id"]
+        watched = {"version_id": subject, "kind": "drift", "environment": "dev"}
+        monitor_id = ok(cast.owner, "/monitors", watched, 201)["id"]
+        rows = credit_rows(200)
+        window = {
+            "monitor_id": monitor_id,
+            "start": "2025-06-30T10:00:00Z",
+            "end": "2025-06-30T11:00:00Z",
+            "reference_rows": rows[:100],
+            "window_rows": rows[100:],
+        }
+        evaluated = ok(cast.monitor, "/monitoring/windows/evaluate", window)
+
+        version = application.get_model_version(version_id)
+        assert version.assessment_reports == [assessed["report_digest"]]
+        assert [str(f) for f in version.finding_ids] == assessed["finding_ids"]
+        assert len(assessed["finding_ids"]) == len(assessed["breaches"])
+        derived = application.get_model_version(UUID(mitigated))
+        assert derived.derived_from == subject
+        assert derived.mitigation["sensitive_attribute"] == "age_band"
+        explanation = application.get_explanation(UUID(explanation_id))
+        assert explanation.prediction_ref == "p-1"
+        assert "predicted_score" in explanation.parameters
+        assert evaluated == {"finding_id": None}  # only a breach in prod raises a finding
+        assert application.get_monitor(UUID(monitor_id)).windows == 1
+
+
 def private_forms(key_file: Path) -> list[bytes]:
     """The ways a private key could be written: raw, hex, base64, its PEM body, its DER."""
     private = serialization.load_pem_private_key(key_file.read_bytes(), None)
@@ -507,6 +610,18 @@ class TestHttpDecisionsOnSQLite(HttpDecisionsContract):
 
 
 class TestHttpDecisionsOnPostgres(HttpDecisionsContract):
+    @pytest.fixture
+    def database_url(self, postgres_url: str) -> str:
+        return postgres_url
+
+
+class TestHttpMachineLearningOnSQLite(HttpMachineLearningContract):
+    @pytest.fixture
+    def database_url(self, sqlite_url: str) -> str:
+        return sqlite_url
+
+
+class TestHttpMachineLearningOnPostgres(HttpMachineLearningContract):
     @pytest.fixture
     def database_url(self, postgres_url: str) -> str:
         return postgres_url
