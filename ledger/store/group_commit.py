@@ -84,6 +84,12 @@ class GroupCommitter:
         self._leading = False
         self._changed = threading.Condition(threading.Lock())
 
+    @property
+    def waiting(self) -> int:
+        """How many calls are queued behind the transaction in flight."""
+        with self._changed:
+            return len(self._queue)
+
     def submit(self, pending: PendingAppend) -> PendingAppend:
         """Write ``pending`` (alone or with others queued meanwhile); return it with its outcome."""
         if not self.enabled:
