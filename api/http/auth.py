@@ -26,6 +26,7 @@ __all__ = [
     "Caller",
     "allowed_roles_of",
     "authenticated",
+    "caller_for_secret",
     "reader",
     "require_roles",
 ]
@@ -55,8 +56,15 @@ def authenticated(request: Request, found: Annotated[Services, Depends(services)
             "send 'Authorization: Bearer <token>'; `govledger token create` issues one",
             _CHALLENGE,
         )
+    return caller_for_secret(found, secret.strip())
+
+
+def caller_for_secret(found: Services, secret: str) -> Caller:
+    """The caller a token's ``secret`` names (the console's cookie shares this path);
+    HttpError 401 for an unknown, malformed, expired or revoked token or an unregistered
+    principal."""
     try:
-        name = found.tokens.authenticate(secret.strip())
+        name = found.tokens.authenticate(secret)
     except TokenError as exc:
         raise HttpError(401, "invalid_token", str(exc), _CHALLENGE) from None
     try:
