@@ -72,9 +72,17 @@ def main(argv: list[str] | None = None) -> int:
     if not with_mlflow:
         reason = "--without-mlflow" if options.without_mlflow else "the bench extra is missing"
         print(f"MLflow baseline skipped: {reason} (MLflow is not installed or not asked for)\n")
-    with served_ledger(models=max(*CONCURRENCY, P99_CLIENTS)) as served:
+    with (
+        served_ledger(models=max(*CONCURRENCY, P99_CLIENTS)) as served,
+        tempfile.TemporaryDirectory(prefix="govledger-bench-mlflow-") as directory,
+    ):
+        registry = (
+            http_commands_mlflow.MlflowRegistry(Path(directory), max(CONCURRENCY))
+            if with_mlflow
+            else None
+        )
         figures = [
-            against_mlflow(number, clients, served, seconds=seconds, with_mlflow=with_mlflow)
+            against_mlflow(number, clients, served, registry, seconds=seconds)
             for number, clients in enumerate(CONCURRENCY, start=1)
         ]
         figures.append(latency_at(P99_CLIENTS, served, seconds=seconds))
@@ -90,17 +98,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def against_mlflow(
-    number: int, clients: int, served: ServedLedger, *, seconds: float, with_mlflow: bool
+    number: int,
+    clients: int,
+    served: ServedLedger,
+    registry: http_commands_mlflow.MlflowRegistry | None,
+    *,
+    seconds: float,
 ) -> Figure:
-    """Figure ``number``: ours and MLflow's ops/s at ``clients`` concurrent clients."""
+    """Figure ``number``: ours and MLflow's ops/s at ``clients`` concurrent clients (our side
+    only when ``registry`` is None)."""
     ours = _ours(served, lambda release: release.iteration, clients, seconds)
     title = f"a governed release over HTTP against MLflow's model registry, {clients} client(s)"
     measured = _describe(ours, OURS_OPS, "commands")
-    if not with_mlflow:
-        return Figure(number, title, measured, "not run: MLflow is not installed")
-    with tempfile.TemporaryDirectory(prefix="govledger-bench-mlflow-") as directory:
-        registry = http_commands_mlflow.MlflowRegistry(Path(directory), clients)
-        baseline = run_clients(clients, registry.iteration, seconds=seconds)
+    if registry is None:
+        return Figure(number, title, measured, "not run: the MLflow baseline was skipped")
+    baseline = run_clients(clients, registry.iteration, seconds=seconds)
     ratio = ours.rate / baseline.rate if baseline.rate else float("inf")
     releases = ours.iteration_rate / baseline.iteration_rate if baseline.iterations else 0.0
     return Figure(

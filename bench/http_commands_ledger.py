@@ -168,15 +168,16 @@ def _free_port() -> int:
 @contextmanager
 def _server(port: int, environment: dict[str, str]) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.http_commands_server", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = Path(environment["GOVLEDGER_HOME"]) / "server.log"
+    with log.open("w", encoding="utf-8") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.http_commands_server", "--port", str(port)],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        _wait_until_ready(url, server)
+        _wait_until_ready(url, server, log)
         yield url
     finally:
         server.terminate()
@@ -187,12 +188,12 @@ def _server(port: int, environment: dict[str, str]) -> Iterator[str]:
             server.wait()
 
 
-def _wait_until_ready(url: str, server: subprocess.Popen[str]) -> None:
+def _wait_until_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            error = server.stderr.read() if server.stderr else ""
-            raise RuntimeError(f"the API server exited with {server.returncode}: {error}")
+            output = log.read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"the API server exited with {server.returncode}: {output}")
         try:
             if httpx2.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return

@@ -26,7 +26,8 @@ def available() -> bool:
 
 
 class MlflowRegistry:
-    """A fresh MLflow registry in ``directory``, with one registered model per client."""
+    """A fresh MLflow registry in ``directory``, with one registered model per client (a run
+    with fewer clients uses the first ones)."""
 
     def __init__(self, directory: Path, clients: int) -> None:
         logging.getLogger("mlflow").setLevel(logging.WARNING)

@@ -17,7 +17,6 @@ from uuid import UUID
 
 import uvicorn
 from fastapi import APIRouter, Body, Depends, FastAPI
-from fastapi.routing import APIRoute
 
 from api.http.app import create_app
 from api.http.auth import Caller, authenticated
@@ -74,12 +73,14 @@ FALLBACKS: dict[str, Command] = {
 def build_app(settings: Settings) -> FastAPI:
     """The API, plus a labelled fallback for each benchmark path it does not serve."""
     app = create_app(settings)
-    served = {route.path for route in app.routes if isinstance(route, APIRoute)}
+    served = {path for path, operations in app.openapi()["paths"].items() if "post" in operations}
     router = APIRouter(tags=[FALLBACK_TAG])
     for path, command in FALLBACKS.items():
         if path not in served:
             router.add_api_route(path, _endpoint(command), methods=["POST"])
-    app.include_router(router)
+    if router.routes:
+        app.include_router(router)
+        app.openapi_schema = None  # published again with the fallback routes
     return app
 
 
