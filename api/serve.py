@@ -20,7 +20,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from api import read_side
@@ -139,11 +139,12 @@ def serve(settings: Settings, arguments: argparse.Namespace) -> int:
 
     from api.http.app import create_app  # noqa: PLC0415
 
-    listening = _listen(arguments.host, arguments.port)
     _log_to_stderr()
-    ledger = open_ledger(settings, with_ml=True)
-    workers = Workers(settings)
-    try:
+    with ExitStack() as resources:
+        ledger = open_ledger(settings, with_ml=True)
+        resources.callback(ledger.close)
+        listening = resources.enter_context(_listen(arguments.host, arguments.port))
+        workers = Workers(settings)
         app = create_app(settings, opened=ledger)
         app.state.background = workers
         server = uvicorn.Server(
@@ -157,9 +158,6 @@ def serve(settings: Settings, arguments: argparse.Namespace) -> int:
                 server.run(sockets=[listening])
             finally:
                 workers.close()
-    finally:
-        ledger.close()
-        listening.close()
     print("stopped", flush=True)
     return EXIT_OK
 

@@ -152,3 +152,21 @@ def test_a_port_in_use_is_a_one_line_error(cli: Cli, server: Server) -> None:
     outcome = cli.run("serve", "--port", port)
 
     assert_one_line_error(outcome, f"cannot listen on 127.0.0.1:{port}", "--port")
+
+
+def test_serve_on_an_uninitialised_ledger_is_a_one_line_error(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    cli = Cli(cwd=tmp_path, home=tmp_path / "home", database_url=sqlite_url)
+
+    outcome = cli.run("serve", "--port", "0")
+
+    assert_one_line_error(outcome, "not initialised", "govledger init")
+
+
+def test_a_port_out_of_range_is_refused_by_the_parser(tmp_path: Path) -> None:
+    outcome = Cli(cwd=tmp_path, home=tmp_path / "home").run("serve", "--port", "70000")
+
+    assert outcome.status == 2, outcome
+    assert "not a port number (0 to 65535)" in outcome.stderr
+    assert "Traceback" not in outcome.stderr
