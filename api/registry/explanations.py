@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from api.registry.fields import Created, Digest, Seed
+from api.registry.fields import Created, Digest, Number, Scalar, Seed
 from api.registry.spec import AnySpec, CommandContext, CommandSpec, Request
 from domain.rules.roles import Command
 
@@ -35,7 +35,7 @@ class ExplanationCreate(Request):
     )
     seed: Seed
     weights_digest: Digest = Field(description="the digest of the stored feature weights")
-    fidelity: float = Field(ge=0, le=1, description="how well the explanation fits, 0 to 1")
+    fidelity: Number = Field(ge=0, le=1, description="how well the explanation fits, 0 to 1")
 
 
 class ExplanationCompute(Request):
@@ -43,7 +43,7 @@ class ExplanationCompute(Request):
 
     version_id: UUID = Field(description="the model version that made the prediction")
     prediction_ref: _Reference = Field(description="the prediction explained, e.g. its id")
-    row: dict[_Name, str | int | float | bool | None] = Field(
+    row: dict[_Name, Scalar] = Field(
         max_length=MAX_COLUMNS,
         description=f"the record scored: column to value (at most {MAX_COLUMNS} columns)",
     )

@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import AfterValidator, Field
 
 from api.registry.spec import Response
+from domain.commands.arguments import MAX_EXACT_INTEGER
 
 __all__ = [
     "MAX_DIGESTS",
@@ -26,6 +27,7 @@ __all__ = [
     "KeyId",
     "Metrics",
     "Number",
+    "Scalar",
     "Seed",
     "SignatureBase64",
     "SignedAt",
@@ -119,6 +121,10 @@ Instant = Annotated[
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="a seed from 0 to 2**32 - 1")]
 Number = Annotated[float, Field(allow_inf_nan=False)]
+Scalar = (
+    str | Annotated[int, Field(ge=-MAX_EXACT_INTEGER, le=MAX_EXACT_INTEGER)] | Number | bool | None
+)
+"""One value of a row: text, an exact whole number, a finite number, a flag or null."""
 Metrics = Annotated[
     dict[Annotated[str, Field(min_length=1, max_length=200)], Number],
     Field(max_length=1000, description="metric names to finite numbers (at most 1000)"),

@@ -12,9 +12,10 @@ from uuid import UUID
 
 from pydantic import Field
 
-from api.registry.fields import Created, Digest, Digests, Instant, Metrics, Number
+from api.registry.fields import Created, Digest, Digests, Instant, Metrics, Number, Scalar
 from api.registry.spec import AnySpec, CommandContext, CommandSpec, Request, Response
 from domain.aggregates.monitor import MonitorKind
+from domain.commands.arguments import MAX_EXACT_INTEGER
 from domain.rules.roles import Command
 from domain.rules.vocabulary import Environment, SegmentKind
 
@@ -39,7 +40,7 @@ MAX_COLUMNS = 200
 
 _Name = Annotated[str, Field(min_length=1, max_length=200)]
 Row = Annotated[
-    dict[_Name, str | int | float | bool | None],
+    dict[_Name, Scalar],
     Field(max_length=MAX_COLUMNS, description=f"one record: column to value (<= {MAX_COLUMNS})"),
 ]
 Rows = Annotated[list[Row], Field(max_length=MAX_ROWS, description=f"at most {MAX_ROWS} rows")]
@@ -116,9 +117,9 @@ class SegmentSeal(Request):
     version_id: UUID = Field(description="the model version whose log it is")
     environment: Environment = Field(description="where the log was written")
     kind: SegmentKind = Field(description="what its records are")
-    sequence: int = Field(ge=1, description="the segment's number, dense from 1")
+    sequence: int = Field(ge=1, le=MAX_EXACT_INTEGER, description="its number, dense from 1")
     digest: Digest = Field(description="the digest of the segment's bytes")
-    record_count: int = Field(ge=1, description="how many records it holds")
+    record_count: int = Field(ge=1, le=MAX_EXACT_INTEGER, description="how many records it holds")
     first_id: _Name = Field(description="the id of its first record")
     last_id: _Name = Field(description="the id of its last record")
     start: Instant = Field(description="the time of its first record")
