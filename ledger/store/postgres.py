@@ -42,10 +42,11 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.errors import LedgerError
+from ledger.keys.history import EVENT_KEY_ROTATED, LOG_KEY_ROTATED
 from ledger.store.components import SignedStoreParts
 from ledger.store.group_commit import GroupCommitter, PendingAppend
 from ledger.store.log_entries import LogEntry
-from ledger.store.sealing import SealedEvent
+from ledger.store.sealing import PreviousDigest, SealedEvent
 from ledger.store.signed_event import envelope_digest
 from ledger.store.tables import EVENTS_TABLE, LEAVES_TABLE
 from ledger.tlog.checkpointer import cut_checkpoint_if_due
@@ -62,6 +63,7 @@ __all__ = [
 # cutters, so a checkpoint never stalls an append. Spelled from ASCII so they read in pg_locks.
 APPEND_LOCK = int.from_bytes(b"gl:event", "big")
 CHECKPOINT_LOCK = int.from_bytes(b"gl:check", "big")
+_ROTATION_TOPICS = frozenset({EVENT_KEY_ROTATED, LOG_KEY_ROTATED})
 
 
 class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -132,8 +134,91 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         )
         self.digests.remember_sealed(pending.sealed)
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _write_together(self, batch: Sequence[PendingAppend]) -> None:
+        """Calls in one transaction: all in one pipelined insert, or each in a savepoint.
+
+        The common case (no conflict) costs one pipelined transaction, as a solo call does. If
+        the insert meets a conflict, that transaction is rolled back and the batch written
+        again with a savepoint per call, so only the conflicting call fails. A batch with a key
+        rotation takes the savepoint path at once: a rotation is sealed only once.
+        """
+        if not any(e.topic in _ROTATION_TOPICS for p in batch for e in p.events):
+            try:
+                self._write_in_one_insert(batch)
+            except IntegrityError:
+                pass
+            else:
+                return
+        self._write_in_savepoints(batch)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _write_in_one_insert(self, batch: Sequence[PendingAppend]) -> None:
+        """Seal each call (chaining to earlier calls of the batch), insert all rows at once.
+
+        Raises the library's IntegrityError when any call conflicts; nothing is then stored.
+        """
+        for pending in batch:
+            pending.sealed.clear()
+            pending.error = None
+        failure: Exception | None = None
+        ids: Sequence[int] | None = None
+        sealed: list[SealedEvent] = []
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                with conn.cursor() as curs:
+                    self._lock_table(curs)
+                    self._notify_channel(curs)
+                    sealed = self._seal_each(curs, batch)
+                    if sealed:
+                        self._write_leaves(curs, sealed)
+                if sealed:
+                    with conn.cursor() as curs:
+                        try:
+                            PostgresAggregateRecorder._insert_stored_events(
+                                self, curs, [s.stored for s in sealed]
+                            )
+                            pipeline.sync()  # a conflict raises here, not at commit
+                            ids = self._fetch_ids_after_insert_events(curs, _stored_of(sealed))
+                        except Exception as exc:  # raised after the pipeline, as the library does
+                            failure = exc
+            if failure is not None:
+                raise failure
+        position = 0
+        written = [p for p in batch if p.error is None]
+        for pending in written:
+            count = len(pending.sealed)
+            pending.notification_ids = list(ids or [])[position : position + count]
+            position += count
+        for pending in written:
+            self.digests.remember_sealed(pending.sealed)
+
+    def _seal_each(
+        self, curs: Cursor[DictRow], batch: Sequence[PendingAppend]
+    ) -> list[SealedEvent]:
+        """Seal every call of the batch in order; a call the sealer refuses fails alone."""
+        earlier: dict[tuple[UUID | str, int], str] = {}
+        everything: list[SealedEvent] = []
+        with curs.connection.cursor() as side:
+            read_back = self._previous_digest(side)
+
+            def previous_digest(originator_id: UUID | str, version: int) -> str | None:
+                return earlier.get((originator_id, version)) or read_back(originator_id, version)
+
+            for pending in batch:
+                try:
+                    sealed = self.sealer.seal(pending.events, previous_digest=previous_digest)
+                except LedgerError as exc:
+                    pending.error = exc
+                    continue
+                pending.sealed[:] = sealed
+                everything.extend(sealed)
+                for event in sealed:
+                    key = (event.stored.originator_id, event.stored.originator_version)
+                    earlier[key] = event.digest
+        return everything
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _write_in_savepoints(self, batch: Sequence[PendingAppend]) -> None:
         """Calls in one transaction, each in a savepoint: a call that fails is rolled back alone.
 
         A call chaining to an event written earlier in the batch reads it back in this
@@ -213,16 +298,7 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
     ) -> None:
         """Seal the events and insert them and their leaves; the caller holds the lock."""
         with curs.connection.cursor() as side:
-
-            def previous_digest(originator_id: UUID | str, version: int) -> str | None:
-                remembered = self.digests.get(originator_id, version)
-                if remembered is not None:
-                    return remembered
-                side.execute(self._select_state, (originator_id, version))
-                found = side.fetchone()
-                return None if found is None else envelope_digest(bytes(found["state"]))
-
-            batch = self.sealer.seal(stored_events, previous_digest=previous_digest)
+            batch = self.sealer.seal(stored_events, previous_digest=self._previous_digest(side))
             # The library reads the notification ids from ``curs`` afterwards: the leaves go
             # on the side cursor, the events last on ``curs``.
             self._write_leaves(side, batch)
@@ -231,6 +307,19 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
         )
         if sealed is not None:
             sealed[:] = batch  # a retried attempt replaces what a failed one sealed
+
+    def _previous_digest(self, side: Cursor[DictRow]) -> PreviousDigest:
+        """Digests from the cache, else read back in the transaction of ``side``."""
+
+        def previous_digest(originator_id: UUID | str, version: int) -> str | None:
+            remembered = self.digests.get(originator_id, version)
+            if remembered is not None:
+                return remembered
+            side.execute(self._select_state, (originator_id, version))
+            found = side.fetchone()
+            return None if found is None else envelope_digest(bytes(found["state"]))
+
+        return previous_digest
 
     def _write_leaves(self, curs: Cursor[DictRow], batch: Sequence[SealedEvent]) -> None:
         if len(batch) == 1:
@@ -318,6 +407,11 @@ class SignedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 )
                 for row in curs.fetchall()
             ]
+
+
+def _stored_of(sealed: Sequence[SealedEvent]) -> list[StoredEvent]:
+    """The stored (signed) events of sealed events."""
+    return [s.stored for s in sealed]
 
 
 def _as_raised_alone(exc: Exception) -> Exception:
