@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from api import (
     commands,
     log_commands,
-    policy_commands,
     read_commands,
+    registry_cli,
     serve,
     signing_commands,
     token_commands,
@@ -175,12 +175,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--vkey", type=Path, required=True, help="the log's C2SP verifier key")
     check.add_argument("--checkpoint", type=Path, help="a checkpoint you trust (optional)")
     check.add_argument("--origin", help="the log origin to pin (default: the vkey's name)")
-    policy = add("set-policy", policy_commands.set_policy, "validate and put a policy in force")
-    policy.add_argument("file", type=Path, help="the policy document (JSON)")
-    policy.add_argument("--actor", required=True, help="the admin who sets it")
     signing_commands.register(commands_)
     read_commands.register(add)
     token_commands.register(add)
+    registry_cli.register(add)
     serve.register(add)
     return parser
 

@@ -42,7 +42,7 @@ class PolicyCliContract:
 
         outcome = cli.run("set-policy", str(policy_file), "--actor", "mallory")
 
-        assert_one_line_error(outcome, "'mallory' is not a registered principal")
+        assert_one_line_error(outcome, "'mallory' is not a registered principal", status=1)
         assert json.loads(cli.ok("verify", "--json").stdout)["leaves"] == leaves + 1
 
     def test_a_document_breaking_the_schema_is_refused_naming_the_path(
