@@ -130,6 +130,8 @@ def _add_person(people: dict[str, Any], actor: str, leaf: int) -> None:
 def _trained(record: dict[str, Any], number: str, event: Any, _: str, leaf: int) -> None:
     _add_person(record["developers"], event.actor, leaf)
     record["versions"][number] = {
+        "id": str(event.originator_id),
+        "artifact_digest": event.artifact_digest,
         "trained": leaf,
         "validation": None,
         "approvals": [],
@@ -146,7 +148,11 @@ def _validation_started(record: dict[str, Any], _: str, event: Any, __: str, lea
 
 def _concluded(record: dict[str, Any], number: str, event: Any, at: str, leaf: int) -> None:
     _add_person(record["validators"], event.actor, leaf)
-    record["versions"][number]["validation"] = {"outcome": event.outcome, "leaf": leaf}
+    record["versions"][number]["validation"] = {
+        "outcome": event.outcome,
+        "evidence": list(event.evidence_digests),
+        "leaf": leaf,
+    }
     last = {
         "at": at,
         "signed_at": event.signed_at,

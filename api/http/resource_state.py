@@ -59,6 +59,8 @@ def version_state(number: int, version: Mapping[str, Any]) -> dict[str, Any]:
     }
     return {
         "number": number,
+        "id": version.get("id"),
+        "artifact_digest": version.get("artifact_digest"),
         "state": _state(version, validation, environments),
         "validation": validation,
         "approvals": list(version.get("approvals", [])),
