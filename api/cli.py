@@ -17,6 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from api import (
+    artifact_commands,
     commands,
     log_commands,
     read_commands,
@@ -179,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     read_commands.register(add)
     token_commands.register(add)
     registry_cli.register(add)
+    artifact_commands.register(add)
     serve.register(add)
     return parser
 
