@@ -3,9 +3,9 @@
 ``project`` keeps the read side current (``--follow``: a LISTEN/NOTIFY subscription on
 PostgreSQL, polling on SQLite); ``replay`` rebuilds it from an empty read side, verifying every
 event from leaf 0. The questions (``inventory``, ``lineage``, ``risk-register``, ``timeline``,
-``why``, ``deployments``, ``search``) first project what the log added since, then answer as of
-``--as-of`` (an RFC 3339 time or a log size): ``--json`` prints one document carrying the log
-size and root it reflects, every row citing the leaves of its source events.
+``why``, ``model``, ``deployments``, ``search``) first project what the log added since, then
+answer as of ``--as-of`` (an RFC 3339 time or a log size): ``--json`` prints one document
+carrying the log size and root it reflects, every row citing the leaves of its source events.
 """
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ from api import read_side
 from api.auditor_views import deployments as deployments_view
 from api.auditor_views import inventory as inventory_view
 from api.auditor_views import lineage as lineage_view
+from api.auditor_views import model as model_view
 from api.auditor_views import risk_register as risk_register_view
 from api.auditor_views import search as search_view
 from api.auditor_views import timeline as timeline_view
 from api.auditor_views import why as why_view
 from api.commands import EXIT_INTEGRITY
 from api.composition import Ledger, open_ledger
+from api.http.resource_state import model_state
 from api.read_follow import wait_for_appends
 from api.settings import Settings
 from projections.decisions.query import why
@@ -85,6 +87,8 @@ def register(add: Adder) -> None:
     reason = _question(add, "why", _why, "why a version is allowed where it runs, cited")
     reason.add_argument("model")
     reason.add_argument("version", nargs="?", type=int, help="a version number (default: live)")
+    state = _question(add, "model", _model, "a model's versions: ids, state, artifact, approvals")
+    state.add_argument("model")
     live = _question(add, "deployments", _deployments, "which version runs where, since when")
     live.add_argument("--model", help="only this model")
     find = _question(add, "search", _search, "search predictions, explanations or refusals")
@@ -165,6 +169,10 @@ def _why(arguments: argparse.Namespace) -> read_side.Query:
     return lambda view, as_of: why(view, as_of, arguments.model, arguments.version)
 
 
+def _model(arguments: argparse.Namespace) -> read_side.Query:
+    return lambda view, as_of: model_state(view, as_of, arguments.model)
+
+
 def _deployments(arguments: argparse.Namespace) -> read_side.Query:
     return lambda view, as_of: deployments(view, as_of, arguments.model)
 
@@ -189,6 +197,7 @@ _VIEWS: dict[str, Callable[[dict[str, Any]], str]] = {
     "risk-register": risk_register_view.render,
     "timeline": timeline_view.render,
     "why": why_view.render,
+    "model": model_view.render,
     "deployments": deployments_view.render,
     "search": search_view.render,
 }
