@@ -22,6 +22,7 @@ are figures to compare in the same run, never a test. Run with ``python -m bench
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -54,7 +55,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--without-mlflow", action="store_true", help="run our side only (no baseline)"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a variable in the API server's environment only, to compare a setting with "
+        "the default (e.g. GOVLEDGER_GROUP_COMMIT=off); repeatable",
+    )
+    options = parser.parse_args(argv)
+    if any("=" not in item for item in options.server_env):
+        parser.error("--server-env takes NAME=VALUE")
+    return options
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     seconds = 1.0 if options.quick else options.seconds
     with_mlflow = http_commands_mlflow.available() and not options.without_mlflow
+    server_environment = dict(item.split("=", 1) for item in options.server_env)
     if not http_commands_mlflow.available() and not (options.quick or options.without_mlflow):
         print(
             "MLflow, the baseline, is not installed: run `make bench-http-commands` (it installs "
@@ -73,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         reason = "--without-mlflow" if options.without_mlflow else "the bench extra is missing"
         print(f"MLflow baseline skipped: {reason} (MLflow is not installed or not asked for)\n")
     with (
-        served_ledger(models=max(*CONCURRENCY, P99_CLIENTS)) as served,
+        served_ledger(max(*CONCURRENCY, P99_CLIENTS), server_environment) as served,
         tempfile.TemporaryDirectory(prefix="govledger-bench-mlflow-") as directory,
     ):
         registry = (
@@ -93,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             "store": "SQLite, the embedded default; API: uvicorn, one process",
             "bench fallback routes (in-process, not the API's own)": fallback,
             "seconds per run": seconds,
+            "server environment beyond the default": options.server_env or "none",
+            "cores, load average (1 min) at the end": f"{os.cpu_count()}, {os.getloadavg()[0]:.1f}",
         },
     )
 

@@ -49,6 +49,9 @@ PEOPLE: dict[str, Role] = {
     "bench-deployer": Role.DEPLOYER,
 }
 SIGNERS = ("bench-validator", "bench-approver")
+STARTUP_SECONDS = 300
+"""How long the API server may take to answer ``/healthz`` (its imports are slow on a busy
+machine)."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,11 @@ def benchmark_policy() -> dict[str, Any]:
 
 
 @contextmanager
-def served_ledger(models: int) -> Iterator[ServedLedger]:
-    """An initialised ledger with ``models`` models, served over HTTP until the block ends."""
+def served_ledger(
+    models: int, server_environment: dict[str, str] | None = None
+) -> Iterator[ServedLedger]:
+    """An initialised ledger with ``models`` models, served over HTTP until the block ends;
+    ``server_environment`` adds variables to the server process's environment only."""
     with tempfile.TemporaryDirectory(prefix="govledger-bench-http-") as directory:
         home = Path(directory)
         environment = {
@@ -97,7 +103,7 @@ def served_ledger(models: int) -> Iterator[ServedLedger]:
         _govledger(["init"], environment)
         people, model_ids, artifact = _enrol(Settings(**_settings_of(environment)), models)
         port = _free_port()
-        with _server(port, environment) as url:
+        with _server(port, environment | (server_environment or {})) as url:
             yield ServedLedger(url, people, model_ids, artifact, _fallback_paths(url))
 
 
@@ -189,7 +195,7 @@ def _server(port: int, environment: dict[str, str]) -> Iterator[str]:
 
 
 def _wait_until_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
             output = log.read_text(encoding="utf-8", errors="replace")
@@ -200,7 +206,9 @@ def _wait_until_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> N
         except httpx2.TransportError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"the API server at {url} did not answer /healthz within 60 s")
+    raise RuntimeError(
+        f"the API server at {url} did not answer /healthz within {STARTUP_SECONDS} s"
+    )
 
 
 def _fallback_paths(url: str) -> list[str]:

@@ -13,13 +13,14 @@ import re
 
 import pytest
 
-from bench import explaining, monitoring, read_side, scoring
+from bench import explaining, http_commands, monitoring, read_side, scoring
 from bench.read_side_queries import QUESTIONS
 from tests.conftest import postgres_problem
 
 FIGURE = re.compile(r"^figure (\d)  \S", re.MULTILINE)
 VERDICT = re.compile(r"^  (PASS|FAIL)  \S", re.MULTILINE)
 EVIDENTLY = importlib.util.find_spec("evidently") is not None
+MLFLOW = importlib.util.find_spec("mlflow") is not None
 
 
 def test_the_scoring_benchmark_prints_figures_one_and_two(
@@ -82,3 +83,21 @@ def test_the_read_side_benchmark_prints_the_rebuild_and_the_as_of_questions(
     assert FIGURE.findall(printed) == ["1"] * len(engines) + ["2"]
     assert len(VERDICT.findall(printed)) == len(engines) + len(QUESTIONS)
     assert "Ed25519 verifies/s on one core" in printed
+
+
+def test_the_http_commands_benchmark_prints_its_three_figures(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # MLflow is a bench-only dependency: without it the quick run measures our side only.
+    status = http_commands.main(["--quick"])
+
+    printed = capsys.readouterr().out
+    assert status in (0, 1), printed
+    assert FIGURE.findall(printed) == ["1", "2", "3"]
+    assert re.search(r"^  ours: +\d[\d,]* ops/s .*errors: none$", printed, re.MULTILINE), printed
+    assert re.search(r"^  ours: +p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms", printed, re.M)
+    if MLFLOW:
+        assert len(VERDICT.findall(printed)) == 3
+    else:
+        assert len(VERDICT.findall(printed)) == 1
+        assert "MLflow baseline skipped: the bench extra is missing" in printed
