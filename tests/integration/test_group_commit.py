@@ -18,6 +18,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from api.composition import Ledger
 from domain.aggregates.dataset import Dataset
+from ledger.errors import StoreError
 from ledger.store.group_commit import GroupCommitter, PendingAppend
 from ledger.store.signed_event import envelope_digest
 from ledger.verify.events import verify_store
@@ -211,6 +212,32 @@ class GroupCommitContract:
         assert earlier[1].value[0] < later[1].value[0]  # notification ids in commit order
         assert recorder.committer.stats.largest_batch == 2
         assert app.repository.get(dataset_id).version == 3
+        self.assert_intact(ledger, raw)
+
+    def test_a_call_the_sealer_refuses_fails_alone_with_its_own_error(
+        self, ledger: Ledger, raw: RawAccess, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        app = ledger.application
+        dataset = Dataset(name="gapped", description="test data", actor="steward")
+        add_version(dataset, 1)
+        gapped = app.mapper.to_stored_event(dataset.collect_events()[1])  # version 2 without 1
+        recorder = ledger.recorder
+        gate = Gate(recorder.committer, monkeypatch)
+        leader = gate.hold(new_dataset(ledger, "leader"))
+        before = start(new_dataset(ledger, "before"))
+        wait_until_queued(recorder.committer, 1)
+        refused = start(lambda: recorder.insert_events([gapped]))
+        wait_until_queued(recorder.committer, 2)
+        after = start(new_dataset(ledger, "after"))
+        wait_until_queued(recorder.committer, 3)
+        gate.open()
+        join_all([leader[0], before[0], refused[0], after[0]])
+
+        assert isinstance(refused[1].error, StoreError)
+        assert "no version 1" in str(refused[1].error)
+        assert [leader[1].error, before[1].error, after[1].error] == [None] * 3
+        assert recorder.committer.stats.largest_batch == 3
+        assert recorder.envelope_of(dataset.id, 2) is None
         self.assert_intact(ledger, raw)
 
     def test_a_failed_batch_reaches_every_caller_and_stores_none_of_it(
