@@ -12,12 +12,11 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import os
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +32,9 @@ from api.http.resource_state import (
     model_page,
     model_state,
 )
-from api.http.services import Services
 from api.read_side import Query, cited_answer, projector, read_view
 from api.settings import Settings
-from api.tokens import IssuedToken, TokenError, TokenInfo
+from api.tokens import TokenStore
 from domain.rules.roles import Role
 from ledger.encoding.dsse import Envelope
 from ledger.keys.history import KEYS_AGGREGATE_ID
@@ -64,8 +62,6 @@ from tests.integration.read_side_history import (
 )
 from tests.unit.fakes import CAST, FakeClock
 
-READER_TOKEN = "reader-secret"
-SCORER_TOKEN = "scorer-secret"
 SCORER = "scoring-app"
 DATASET = "credit-data"
 
@@ -94,26 +90,10 @@ READS = [
 """One request of every read route."""
 
 
-class FakeTokens:
-    """A token store satisfying ``api.tokens.TokenStore``'s interface: secret -> principal."""
-
-    def __init__(self, principals: dict[str, str]) -> None:
-        self.principals = principals
-
-    def issue(self, principal: str, *, label: str, expires_at: datetime) -> IssuedToken:
-        raise NotImplementedError
-
-    def authenticate(self, secret: str) -> str:
-        try:
-            return self.principals[secret]
-        except KeyError:
-            raise TokenError("unknown token") from None
-
-    def revoke(self, token_id: str) -> TokenInfo:
-        raise NotImplementedError
-
-    def tokens(self, principal: str | None = None) -> list[TokenInfo]:
-        return []
+def issue_token(ledger: Ledger, principal: str) -> str:
+    """A new API token of ``principal``, valid for a day."""
+    expires = datetime.now(UTC) + timedelta(days=1)
+    return TokenStore(ledger.database).issue(principal, label="test", expires_at=expires).secret
 
 
 def the_cli_answer(ledger: Ledger, as_of: str | None, query: Query) -> dict[str, Any]:
@@ -191,14 +171,15 @@ class HttpReadsContract:
         return history
 
     @pytest.fixture
+    def scorer_token(self, ledger: Ledger, history: History) -> str:
+        return issue_token(ledger, SCORER)
+
+    @pytest.fixture
     def client(self, ledger: Ledger, history: History) -> Iterator[TestClient]:
+        """The API over the ledger, as the auditor ``aud`` (a real token)."""
         app = create_app(ledger.settings, opened=ledger)
-        found: Services = app.state.services
-        tokens = FakeTokens({READER_TOKEN: "aud", SCORER_TOKEN: SCORER})
-        app.state.services = dataclasses.replace(found, tokens=tokens)  # type: ignore[arg-type]
-        with TestClient(
-            app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {READER_TOKEN}"}
-        ) as client:
+        reader = {"Authorization": f"Bearer {issue_token(ledger, 'aud')}"}
+        with TestClient(app, raise_server_exceptions=False, headers=reader) as client:
             yield client
 
     def test_each_question_answers_what_the_cli_answers_now_and_in_the_past(
@@ -515,9 +496,9 @@ class HttpReadsContract:
         assert [p["name"] for p in before["data"]] == ["root"]
 
     def test_a_scoring_client_is_refused_every_read_and_each_refusal_is_on_the_ledger(
-        self, client: TestClient
+        self, client: TestClient, scorer_token: str
     ) -> None:
-        scorer = {"Authorization": f"Bearer {SCORER_TOKEN}"}
+        scorer = {"Authorization": f"Bearer {scorer_token}"}
         for url in READS:
             answer = client.get(url, headers=scorer)
 

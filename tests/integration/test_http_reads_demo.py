@@ -5,7 +5,6 @@ signed checkpoint with the keys the API serves."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -15,14 +14,13 @@ from fastapi.testclient import TestClient
 
 from api.composition import Ledger, open_ledger
 from api.http.app import create_app
-from api.http.services import Services
 from api.settings import Settings
 from ledger.merkle import verify_inclusion
 from ledger.tlog.checkpoint import open_checkpoint
 from ledger.tlog.note import NoteVerifier
 from tests.e2e.conftest import Cli
 from tests.integration.read_side_history import sources_in
-from tests.integration.test_http_reads import FakeTokens
+from tests.integration.test_http_reads import issue_token
 
 READER = "vera-validator"
 MODEL = "credit-risk"
@@ -51,12 +49,8 @@ def ledger(demo: Cli) -> Iterator[Ledger]:
 @pytest.fixture(scope="module")
 def client(ledger: Ledger) -> Iterator[TestClient]:
     app = create_app(ledger.settings, opened=ledger)
-    found: Services = app.state.services
-    tokens = FakeTokens({"reader": READER})
-    app.state.services = dataclasses.replace(found, tokens=tokens)  # type: ignore[arg-type]
-    with TestClient(
-        app, raise_server_exceptions=False, headers={"Authorization": "Bearer reader"}
-    ) as client:
+    reader = {"Authorization": f"Bearer {issue_token(ledger, READER)}"}
+    with TestClient(app, raise_server_exceptions=False, headers=reader) as client:
         yield client
 
 
@@ -126,12 +120,9 @@ def test_the_demo_cast_is_listed_with_roles_and_signing_keys(client: TestClient)
     assert [k["status"] for k in principals["vera-validator"]["keys"]] == ["active"]
 
 
-def test_a_scoring_service_may_not_read(client: TestClient) -> None:
-    app = client.app
-    found: Services = app.state.services  # type: ignore[attr-defined]
-    assert isinstance(found.tokens, FakeTokens)
-    found.tokens.principals["scorer"] = "scoring-service"
+def test_a_scoring_service_may_not_read(client: TestClient, ledger: Ledger) -> None:
+    scorer = {"Authorization": f"Bearer {issue_token(ledger, 'scoring-service')}"}
 
-    answer = client.get("/v1/inventory", headers={"Authorization": "Bearer scorer"})
+    answer = client.get("/v1/inventory", headers=scorer)
 
     assert answer.status_code == 403
