@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import numpy as np
+
 from adapters.artifacts.file_store import FileArtifactStore
 from adapters.artifacts.model_files import load_model
 from adapters.models.governed import GovernedModel
@@ -136,9 +138,17 @@ class ScoringService:
         A row with a missing, extra, mistyped, out-of-range or unknown value refuses the whole
         batch (``RowError`` naming row and column) before anything is logged.
         """
-        typed = self.schema.check_rows(rows, max_rows=self.max_rows)
-        scores = self.compiled.score_rows(typed)
-        decisions = self.compiled.decide(typed, scores)
+        return self.predict_checked(self.schema.check_rows(rows, max_rows=self.max_rows))
+
+    def predict_checked(
+        self, typed: Sequence[Mapping[str, object]], groups: Sequence[int] = ()
+    ) -> list[Prediction]:
+        """Score rows ``schema.check_rows`` already accepted and log each prediction in one log
+        append. ``groups`` (row counts summing to ``len(typed)``; default one group) are the
+        requests of a micro-batch: each is scored as one model call of its own rows, so its
+        scores equal, float for float, what it would get alone (a matrix product over more
+        rows may differ by an ulp)."""
+        scores, decisions = self._scored(typed, groups or [len(typed)])
         now = self._clock()
         stamp = _rfc3339(now)
         milliseconds = int(now.timestamp() * 1000)
@@ -165,6 +175,21 @@ class ScoringService:
         self.predictions.append(records)
         self._record_sealed(self.predictions)
         return predictions
+
+    def _scored(
+        self, typed: Sequence[Mapping[str, object]], groups: Sequence[int]
+    ) -> tuple[Any, Any]:
+        if sum(groups) != len(typed):
+            raise ValueError(f"groups {list(groups)} do not add up to {len(typed)} rows")
+        if len(groups) == 1:
+            scores = self.compiled.score_rows(typed)
+            return scores, self.compiled.decide(typed, scores)
+        parts, start = [], 0
+        for count in groups:
+            parts.append(self.compiled.score_rows(typed[start : start + count]))
+            start += count
+        scores = np.concatenate(parts)
+        return scores, self.compiled.decide(typed, scores)
 
     def feedback(self, labels: Sequence[tuple[str, str]]) -> int:
         """Log the true outcome (``target`` label) of earlier predictions; how many were logged.

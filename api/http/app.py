@@ -29,6 +29,7 @@ from api.http.routes import (
     scoring,
     statements,
 )
+from api.http.scorers import ScorerPool
 from api.http.services import Services
 from api.settings import Settings
 from api.tokens import TokenStore
@@ -46,6 +47,7 @@ def create_app(settings: Settings, *, opened: Ledger | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        pool.close()
         if owned:
             the_ledger.close()
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings, *, opened: Ledger | None = None) -> FastAPI:
         summary="A signed, verifiable governance ledger for machine-learning models.",
         lifespan=lifespan,
     )
+    pool = app.state.scorers = ScorerPool(the_ledger)
     app.state.services = Services(
         settings=settings, ledger=the_ledger, tokens=TokenStore(the_ledger.database)
     )
