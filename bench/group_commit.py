@@ -195,9 +195,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.group_commit", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--commands", type=int, default=2000, help="per thread count and mode")
+    parser.add_argument("--commands", type=int, default=800, help="per thread count and mode")
     parser.add_argument("--threads", type=int, default=16, help="the concurrent thread count")
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds per engine")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds per engine")
     parser.add_argument(
         "--engines", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"]
     )
