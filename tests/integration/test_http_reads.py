@@ -143,6 +143,47 @@ QUESTIONS: list[tuple[str, Query]] = [
 ]
 
 
+BAD_PARAMETERS: list[tuple[str, int, str, str]] = [
+    ("/v1/inventory?as_of=yesterday", 422, "invalid_as_of", "as_of"),
+    ("/v1/inventory?as_of=999999", 422, "invalid_as_of", "as_of 999999"),
+    ("/v1/inventory?limit=0", 422, "invalid_request", "limit"),
+    ("/v1/inventory?limit=1001", 422, "invalid_request", "limit"),
+    ("/v1/inventory?offset=-1", 422, "invalid_request", "offset"),
+    ("/v1/lineage/nothing-like-it", 404, "not_found", "nothing-like-it"),
+    (f"/v1/lineage/{MODEL}?depth=21", 422, "invalid_request", "depth"),
+    (f"/v1/lineage/{MODEL}?direction=sideways", 422, "invalid_request", "direction"),
+    ("/v1/models/unknown/why", 404, "not_found", "unknown"),
+    (f"/v1/models/{MODEL}/why?version=99", 404, "not_found", "version 99"),
+    (f"/v1/models/{MODEL}/why?version=two", 422, "invalid_request", "version"),
+    ("/v1/models/unknown/timeline", 404, "not_found", "unknown"),
+    ("/v1/risk-register?model=unknown", 404, "not_found", "unknown"),
+    ("/v1/deployments?model=unknown", 404, "not_found", "unknown"),
+    ("/v1/search/everything", 422, "invalid_request", "kind"),
+    ("/v1/search/refusal?start=monday", 422, "invalid_request", "start"),
+    ("/v1/ledger/proofs/inclusion?index=-1", 422, "invalid_request", "index"),
+    ("/v1/ledger/proofs/inclusion?index=x", 422, "invalid_request", "index"),
+    ("/v1/ledger/proofs/inclusion", 422, "invalid_request", "index"),
+    ("/v1/ledger/proofs/inclusion?index=5&size=5", 422, "invalid_request", "index 5"),
+    ("/v1/ledger/proofs/inclusion?index=0&size=999999", 404, "not_found", "size 999999"),
+    ("/v1/ledger/proofs/inclusion?index=0&size=0", 422, "invalid_request", "size"),
+    ("/v1/ledger/proofs/consistency?old=9&new=3", 422, "invalid_request", "old 9"),
+    ("/v1/ledger/proofs/consistency?old=0", 422, "invalid_request", "old"),
+    ("/v1/ledger/proofs/consistency?old=1&new=999999", 404, "not_found", "new 999999"),
+    ("/v1/ledger/entries?limit=1001", 422, "invalid_request", "limit"),
+    ("/v1/ledger/entries?start=-3", 422, "invalid_request", "start"),
+    ("/v1/ledger/checkpoints?limit=abc", 422, "invalid_request", "limit"),
+    ("/v1/ledger/entries?start=99999999999999999999", 422, "invalid_request", "start"),
+    ("/v1/inventory?offset=99999999999999999999", 422, "invalid_request", "offset"),
+    ("/v1/models/unknown", 404, "not_found", "unknown"),
+    ("/v1/models?offset=x", 422, "invalid_request", "offset"),
+    ("/v1/datasets/unknown", 404, "not_found", "credit-data"),
+    ("/v1/principals/nobody", 404, "not_found", "nobody"),
+    ("/v1/principals?as_of=1e9", 422, "invalid_as_of", "as_of"),
+    ("/v1/findings?model=unknown", 404, "not_found", "unknown"),
+]
+"""Requests with a bad parameter: the status, error code and what the detail must name."""
+
+
 class HttpReadsContract:
     """The read routes on every engine; subclasses provide ``database_url``."""
 
@@ -399,56 +440,14 @@ class HttpReadsContract:
         beyond = client.get(f"/v1/ledger/entries?start={page['size']}").json()
         assert beyond["data"] == []
 
-    @pytest.mark.parametrize(
-        ("url", "status", "error", "mentions"),
-        [
-            ("/v1/inventory?as_of=yesterday", 422, "invalid_as_of", "as_of"),
-            ("/v1/inventory?as_of=999999", 422, "invalid_as_of", "as_of 999999"),
-            ("/v1/inventory?limit=0", 422, "invalid_request", "limit"),
-            ("/v1/inventory?limit=1001", 422, "invalid_request", "limit"),
-            ("/v1/inventory?offset=-1", 422, "invalid_request", "offset"),
-            ("/v1/lineage/nothing-like-it", 404, "not_found", "nothing-like-it"),
-            (f"/v1/lineage/{MODEL}?depth=21", 422, "invalid_request", "depth"),
-            (f"/v1/lineage/{MODEL}?direction=sideways", 422, "invalid_request", "direction"),
-            ("/v1/models/unknown/why", 404, "not_found", "unknown"),
-            (f"/v1/models/{MODEL}/why?version=99", 404, "not_found", "version 99"),
-            (f"/v1/models/{MODEL}/why?version=two", 422, "invalid_request", "version"),
-            ("/v1/models/unknown/timeline", 404, "not_found", "unknown"),
-            ("/v1/risk-register?model=unknown", 404, "not_found", "unknown"),
-            ("/v1/deployments?model=unknown", 404, "not_found", "unknown"),
-            ("/v1/search/everything", 422, "invalid_request", "kind"),
-            ("/v1/search/refusal?start=monday", 422, "invalid_request", "start"),
-            ("/v1/ledger/proofs/inclusion?index=-1", 422, "invalid_request", "index"),
-            ("/v1/ledger/proofs/inclusion?index=x", 422, "invalid_request", "index"),
-            ("/v1/ledger/proofs/inclusion", 422, "invalid_request", "index"),
-            ("/v1/ledger/proofs/inclusion?index=5&size=5", 422, "invalid_request", "index 5"),
-            ("/v1/ledger/proofs/inclusion?index=0&size=999999", 404, "not_found", "size 999999"),
-            ("/v1/ledger/proofs/inclusion?index=0&size=0", 422, "invalid_request", "size"),
-            ("/v1/ledger/proofs/consistency?old=9&new=3", 422, "invalid_request", "old 9"),
-            ("/v1/ledger/proofs/consistency?old=0", 422, "invalid_request", "old"),
-            ("/v1/ledger/proofs/consistency?old=1&new=999999", 404, "not_found", "new 999999"),
-            ("/v1/ledger/entries?limit=1001", 422, "invalid_request", "limit"),
-            ("/v1/ledger/entries?start=-3", 422, "invalid_request", "start"),
-            ("/v1/ledger/checkpoints?limit=abc", 422, "invalid_request", "limit"),
-            ("/v1/ledger/entries?start=99999999999999999999", 422, "invalid_request", "start"),
-            ("/v1/inventory?offset=99999999999999999999", 422, "invalid_request", "offset"),
-            ("/v1/models/unknown", 404, "not_found", "unknown"),
-            ("/v1/models?offset=x", 422, "invalid_request", "offset"),
-            ("/v1/datasets/unknown", 404, "not_found", "credit-data"),
-            ("/v1/principals/nobody", 404, "not_found", "nobody"),
-            ("/v1/principals?as_of=1e9", 422, "invalid_as_of", "as_of"),
-            ("/v1/findings?model=unknown", 404, "not_found", "unknown"),
-        ],
-    )
-    def test_bad_parameters_are_4xx_saying_what_to_fix(
-        self, client: TestClient, url: str, status: int, error: str, mentions: str
-    ) -> None:
-        answer = client.get(url)
+    def test_bad_parameters_are_4xx_saying_what_to_fix(self, client: TestClient) -> None:
+        for url, status, error, mentions in BAD_PARAMETERS:
+            answer = client.get(url)
 
-        assert answer.status_code == status, answer.text
-        assert answer.json()["error"] == error
-        assert set(answer.json()) == {"error", "detail"}
-        assert mentions in answer.json()["detail"]
+            assert answer.status_code == status, (url, answer.text)
+            assert answer.json()["error"] == error, url
+            assert set(answer.json()) == {"error", "detail"}, url
+            assert mentions in answer.json()["detail"], (url, answer.json())
 
     def test_resource_state_says_what_was_true_as_of_each_size(
         self, client: TestClient, history: History
