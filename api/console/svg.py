@@ -92,16 +92,14 @@ def lineage_graph(nodes: Sequence[Node], edges: Sequence[Edge]) -> Markup:
     columns: dict[int, list[Node]] = {}
     for node in nodes:
         columns.setdefault(depth[node.key], []).append(node)
-    place: dict[str, tuple[float, float]] = {}
-    for layer, members in columns.items():
-        for row, node in enumerate(sorted(members, key=lambda n: (n.type, n.label))):
-            place[node.key] = (_PAD + layer * (_NODE_W + _GAP_X), _PAD + row * (_NODE_H + _GAP_Y))
+    place = _placed(columns, edges)
     width = _PAD * 2 + (max(columns, default=0) + 1) * (_NODE_W + _GAP_X) - _GAP_X
     tallest = max((len(m) for m in columns.values()), default=1)
     height = _PAD * 2 + tallest * (_NODE_H + _GAP_Y)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'style="max-width:100%;height:auto">',
         "<title>Lineage graph</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#57606a"/>'
@@ -132,6 +130,28 @@ def lineage_graph(nodes: Sequence[Node], edges: Sequence[Edge]) -> Markup:
             f"<title>{_text(node.type)}: {_text(node.key)}</title></g>"
         )
     return _svg(parts)
+
+
+def _placed(
+    columns: Mapping[int, list[Node]], edges: Sequence[Edge]
+) -> dict[str, tuple[float, float]]:
+    """Each node's top-left corner: a column per layer; within a column, nodes ordered by the
+    mean row of what they came from (fewer crossings), then by type and label."""
+    targets: dict[str, list[str]] = {}
+    for edge in edges:
+        targets.setdefault(edge.source, []).append(edge.target)
+    row_of: dict[str, int] = {}
+    place: dict[str, tuple[float, float]] = {}
+    for layer in sorted(columns):
+
+        def order(node: Node) -> tuple[float, str, str]:
+            rows = [row_of[t] for t in targets.get(node.key, []) if t in row_of]
+            return (sum(rows) / len(rows) if rows else 0.0, node.type, node.label)
+
+        for row, node in enumerate(sorted(columns[layer], key=order)):
+            row_of[node.key] = row
+            place[node.key] = (_PAD + layer * (_NODE_W + _GAP_X), _PAD + row * (_NODE_H + _GAP_Y))
+    return place
 
 
 def bar_chart(title: str, bars: Sequence[Bar], *, threshold: float | None = None) -> Markup:
