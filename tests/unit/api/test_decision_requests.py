@@ -140,11 +140,15 @@ def grant(**changes: Any) -> dict[str, Any]:
     }
 
 
-def test_a_well_formed_grant_gives_the_signature_s_bytes() -> None:
-    request = approvals.ApprovalGrant.model_validate(grant(signed_at="2025-06-30T14:05:00.5+00:00"))
+@pytest.mark.parametrize(
+    "signed_at",
+    ["2025-06-30T14:05:00Z", "2025-06-30T14:05:00.5+00:00", "2025-06-30T14:05:00.123456789Z"],
+)
+def test_a_grant_takes_the_times_govledger_sign_and_the_demo_write(signed_at: str) -> None:
+    request = approvals.ApprovalGrant.model_validate(grant(signed_at=signed_at))
 
+    assert request.signed_at == signed_at
     assert request.signature == SIGNATURE
-    assert request.signed_at == "2025-06-30T14:05:00.5+00:00"
 
 
 @pytest.mark.parametrize(
@@ -158,6 +162,7 @@ def test_a_well_formed_grant_gives_the_signature_s_bytes() -> None:
         ({"signed_at": "2025-06-30 14:05:00"}, "RFC 3339 UTC time"),
         ({"signed_at": "2025-06-30T14:05:00-05:00"}, "RFC 3339 UTC time"),
         ({"signed_at": "2025-13-01T00:00:00Z"}, "not a real time"),
+        ({"signed_at": "\uff12\uff10\uff12\uff15-06-30T14:05:00Z"}, "RFC 3339 UTC time"),
         ({"version_id": "7"}, "UUID"),
         ({"signer": "ann"}, "Extra inputs"),
     ],
