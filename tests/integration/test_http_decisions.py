@@ -42,6 +42,7 @@ from api.http.routes.statements import StatementRequest
 from api.registry import approvals, findings, validation
 from api.settings import Settings
 from api.tokens import TokenStore
+from domain.aggregates.model_version import ModelVersion
 from domain.rules.roles import Role
 from tests.integration.raw_access import raw_access_for
 from tests.unit.fakes import topics
@@ -107,7 +108,7 @@ class World:
         """Fetch the statement of a decision and sign it on ``who``'s side."""
         return self.sign_locally(who, self.statement(who, **fields))
 
-    def version(self) -> Any:
+    def version(self) -> ModelVersion:
         return self.ledger.application.get_model_version(self.version_id)
 
 
@@ -218,6 +219,7 @@ class HttpDecisionsContract:
         assert base64.b64decode(statement["statement_base64"]) == statement["statement"].encode()
         assert world.version().validation_passed
         signature = world.version().validation_signed
+        assert signature is not None
         assert (signature.keyid, signature.signed_at) == (world.keyid("vera"), signed["signed_at"])
 
     def test_approvals_open_the_prod_gate_dev_and_uat_need_only_the_validation(
