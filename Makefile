@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 INSTALLED_BENCH := $(VENV)/.installed-bench
 
 .PHONY: demo test lint bench bench-appends bench-merkle bench-scoring bench-explaining \
-	bench-monitoring bench-read-side bench-http-commands bench-group-commit clean
+	bench-monitoring bench-read-side bench-http-commands bench-group-commit bench-http-scoring clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "govledger needs Python 3.11"'
@@ -58,6 +58,9 @@ bench-http-commands: $(INSTALLED_BENCH)
 
 bench-group-commit: $(INSTALLED)
 	$(BIN)/python -m bench.group_commit
+
+bench-http-scoring: $(INSTALLED)
+	$(BIN)/python -m bench.http_scoring
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

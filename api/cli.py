@@ -22,6 +22,7 @@ from api import (
     log_commands,
     read_commands,
     registry_cli,
+    scoring_commands,
     serve,
     signing_commands,
     token_commands,
@@ -182,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     registry_cli.register(add)
     artifact_commands.register(add)
     serve.register(add)
+    scoring_commands.register(add)
     return parser
 
 
