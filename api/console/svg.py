@@ -181,7 +181,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, threshold: float | None = None
             f'<text x="{_LEFT + width + 4:.1f}" y="{y + 14}" font-size="11">{bar.value:.3g}'
             f"</text><title>{_text(bar.label)}: {bar.value}</title></g>"
         )
-    if threshold is not None:
+    if threshold is not None and bars:
         x = _LEFT + threshold * scale
         parts.append(
             f'<line class="threshold" x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{height - 6}" '
