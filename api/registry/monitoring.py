@@ -103,11 +103,22 @@ class WindowEvaluation(Request):
     monitor_id: UUID = Field(description="the registered monitor")
     start: Instant = Field(description="the window's start")
     end: Instant = Field(description="the window's end, after its start")
-    reference_rows: Rows = Field(default_factory=list)
-    window_rows: Rows = Field(default_factory=list)
-    predictions: list[Number] = Field(default_factory=list, max_length=MAX_ROWS)
+    reference_rows: Rows = Field(
+        default_factory=list,
+        description=f"drift: the reference records, e.g. a training sample (<= {MAX_ROWS})",
+    )
+    window_rows: Rows = Field(
+        default_factory=list, description=f"drift: the window's records (<= {MAX_ROWS})"
+    )
+    predictions: list[Number] = Field(
+        default_factory=list,
+        max_length=MAX_ROWS,
+        description=f"fairness: the window's scores or decisions (<= {MAX_ROWS})",
+    )
     groups: list[Annotated[str, Field(max_length=200)]] = Field(
-        default_factory=list, max_length=MAX_ROWS
+        default_factory=list,
+        max_length=MAX_ROWS,
+        description="fairness: the protected group of each prediction, in the same order",
     )
 
 
