@@ -2,7 +2,7 @@
 
 Verifying means: the note's signature checks against a published log key and the pinned
 origin, and the root it signs equals the stored tree's root at its size. The result is cached
-by checkpoint (size and note), so a page view costs one lookup, not a verification.
+by checkpoint (its size, stored root and note), so a page view costs one lookup, not a verification.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ class Badge:
 
 
 class BadgeCache:
-    """Badges of checkpoints already verified, by (size, note)."""
+    """Badges of checkpoints already verified, by (size, stored root, note)."""
 
     def __init__(self) -> None:
-        self._found: dict[tuple[int, str], Badge] = {}
+        self._found: dict[tuple[int, bytes, str], Badge] = {}
         self._lock = threading.Lock()
 
     def badge(self, ledger: Ledger) -> Badge:
@@ -44,7 +44,7 @@ class BadgeCache:
             latest = tree.latest_checkpoint(c)
         if latest is None:
             return Badge(False, None, None, None, "no checkpoint yet: run `govledger checkpoint`")
-        key = (latest.size, latest.note)
+        key = (latest.size, latest.root, latest.note)
         with self._lock:
             if key not in self._found:
                 self._found[key] = _verify(ledger, latest.size, latest.root, latest.note)

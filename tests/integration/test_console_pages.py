@@ -24,6 +24,7 @@ from api.console.session import COOKIE
 from api.http.app import create_app
 from domain.rules.roles import Role
 from projections.search_index import search
+from tests.integration.raw_access import RawAccess
 from tests.integration.read_side_history import (
     MODEL,
     History,
@@ -181,6 +182,24 @@ class ConsolePagesContract:
         assert page.status_code == 200
         assert f"✔ verified: checkpoint {latest.size}" in page.text
         assert "not verified" not in page.text
+
+    def test_the_badge_says_not_verified_when_the_stored_root_differs(
+        self, client: TestClient, ledger: Ledger, raw: RawAccess
+    ) -> None:
+        self.sign_in(client, ledger)
+        assert "✔ verified" in client.get("/console/verify").text
+        raw.execute(
+            "UPDATE ledger_checkpoints SET root_hash = ? WHERE tree_size = "
+            "(SELECT MAX(tree_size) FROM ledger_checkpoints)",
+            [bytes(32)],
+            bypass_append_only=True,
+        )
+
+        page = client.get("/console/verify")
+
+        assert page.status_code == 200
+        assert "✘ not verified" in page.text
+        assert "does not match the stored tree" in page.text
 
     @pytest.mark.parametrize(
         ("url", "status", "fragment"),
