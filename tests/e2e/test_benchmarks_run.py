@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from bench import explaining, http_commands, monitoring, read_side, scoring
+from bench import explaining, http_commands, http_scoring, monitoring, read_side, scoring
 from bench.read_side_queries import QUESTIONS
 from tests.conftest import postgres_problem
 
@@ -101,3 +101,14 @@ def test_the_http_commands_benchmark_prints_its_three_figures(
     else:
         assert len(VERDICT.findall(printed)) == 1
         assert "MLflow baseline skipped: the bench extra is missing" in printed
+
+
+def test_the_http_scoring_benchmark_prints_figure_five(capsys: pytest.CaptureFixture[str]) -> None:
+    # Runs the demo, then both servers; it asserts identical scores on both sides itself.
+    status = http_scoring.main(["--quick", "--clients", "4"])
+
+    printed = capsys.readouterr().out
+    assert status in (0, 1), printed
+    assert FIGURE.findall(printed) == ["5"]
+    assert len(VERDICT.findall(printed)) == 1
+    assert "scores identical for every row on both sides" in printed

@@ -5,6 +5,7 @@ rollback switches the version served."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import dataclasses
 import threading
@@ -25,6 +26,7 @@ from adapters.artifacts.model_files import load_model
 from adapters.credit import german
 from adapters.credit.generator import rows as csv_rows
 from adapters.prediction_log.records import encode_record
+from api import commands
 from api.composition import Ledger, open_ledger
 from api.database import parse_database_url
 from api.http.app import create_app
@@ -34,7 +36,6 @@ from api.serving import checked_content
 from api.settings import Settings
 from domain.aggregates.model import Model
 from ledger.errors import VerificationError
-from tests.e2e.conftest import Cli
 from tests.integration.test_http_reads import issue_token
 
 MODEL = "credit-risk"
@@ -67,12 +68,12 @@ def database_url(
 
 @pytest.fixture(scope="module")
 def ledger(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
-    """The demo's ledger: credit-risk trained, validated, approved and deployed to prod."""
-    folder = tmp_path_factory.mktemp("scoring")
-    cli = Cli(cwd=folder, home=folder / "home", database_url=database_url)
-    cli.ok("init")
-    assert cli.run("demo").status == 0
-    opened = open_ledger(Settings(database_url=database_url, home=cli.home), with_ml=True)
+    """The demo's ledger (``govledger init`` then ``demo``, in process): credit-risk trained,
+    validated, approved and deployed to prod."""
+    settings = Settings(database_url=database_url, home=tmp_path_factory.mktemp("scoring"))
+    assert commands.init(settings, argparse.Namespace()) == 0
+    assert commands.demo(settings, argparse.Namespace()) == 0
+    opened = open_ledger(settings, with_ml=True)
     yield opened
     opened.close()
 
