@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -21,11 +21,10 @@ from api.commands import EXIT_OK
 from api.composition import Ledger, open_ledger
 from api.errors import InputFileError
 from api.files import read_json_object
-from api.http.routes.scoring import log_position
-from api.http.scorers import ScorerPool
 from api.scoring_models import (
     FeedbackAnswer,
     FeedbackRequest,
+    LogPosition,
     PredictAnswer,
     PredictRequest,
     Scored,
@@ -33,6 +32,9 @@ from api.scoring_models import (
 from api.settings import Settings
 from domain.errors import NotAuthorizedError
 from domain.rules.roles import Role
+
+if TYPE_CHECKING:  # the scoring stack imports scikit-learn: only the commands that score
+    from api.http.scorers import ScorerPool
 
 __all__ = ["feedback", "predict", "register"]
 
@@ -70,7 +72,7 @@ def predict(settings: Settings, arguments: argparse.Namespace) -> int:
         answer = PredictAnswer(
             version_id=str(scorer.version_id),
             predictions=[Scored(id=p.id, score=p.score, decision=p.decision) for p in predictions],
-            log=log_position(ledger),
+            log=_log_position(ledger),
         )
     if arguments.json:
         print(answer.model_dump_json(indent=2))
@@ -89,7 +91,7 @@ def feedback(settings: Settings, arguments: argparse.Namespace) -> int:
         logged = scorer.feedback([(label.prediction_id, label.label) for label in body.labels])
         pool.close()
         answer = FeedbackAnswer(
-            version_id=str(scorer.version_id), logged=logged, log=log_position(ledger)
+            version_id=str(scorer.version_id), logged=logged, log=_log_position(ledger)
         )
     if arguments.json:
         print(answer.model_dump_json(indent=2))
@@ -116,6 +118,8 @@ def _scoring(
 ) -> Iterator[tuple[Ledger, ScorerPool]]:
     """The ledger and a scorer pool for one command by a scoring client; closed after.
     NotAuthorizedError (the refusal recorded) when ``--actor`` does not hold scoring_client."""
+    from api.http.scorers import ScorerPool
+
     ledger = open_ledger(settings, with_ml=True)
     pool = ScorerPool(ledger)
     try:
@@ -128,3 +132,9 @@ def _scoring(
     finally:
         pool.close()
         ledger.close()
+
+
+def _log_position(ledger: Ledger) -> LogPosition:
+    from api.http.routes.scoring import log_position
+
+    return log_position(ledger)
