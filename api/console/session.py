@@ -25,7 +25,9 @@ class LoginRefusedError(Exception):
 def sign_in(request: Request, secret: str) -> Caller:
     """The caller ``secret`` authenticates, if it holds a reading role; else LoginRefusedError."""
     if not secret.strip():
-        raise LoginRefusedError("paste a token: `govledger token create --principal NAME` issues one")
+        raise LoginRefusedError(
+            "paste a token: `govledger token create --principal NAME` issues one"
+        )
     try:
         caller = caller_for_secret(services(request), secret.strip())
     except HttpError as exc:
