@@ -1,0 +1,1 @@
+"""Evidence bundles' signed parts: the manifest, the event and proof lines, their offline check."""
