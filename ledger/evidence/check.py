@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from itertools import pairwise
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
