@@ -21,6 +21,7 @@ from ledger.store.signed_event import EventPayload, open_event
 from ledger.tlog.checkpoint import open_checkpoint
 from ledger.tlog.note import NoteVerifier, vkey_for
 from ledger.tlog.tree_store import StoredCheckpoint
+from projections.catalog import VERSION
 from projections.errors import AsOfError, NotFoundError
 from projections.inventory import inventory_entry
 from projections.read_state import ReadView
@@ -101,10 +102,10 @@ def _cut(ledger: Ledger, view: ReadView, as_of: str | None) -> StoredCheckpoint:
 
 
 def _require_version(view: ReadView, size: int, model: str, version: int | None) -> None:
-    entry = inventory_entry(view, size, model)
+    inventory_entry(view, size, model)  # NotFoundError for a model not registered then
     if version is None:
         return
-    numbers = sorted(int(v["number"]) for v in entry.get("versions", []))
+    numbers = sorted(int(d.body["number"]) for d in view.documents(VERSION, size, scope=model))
     if version not in numbers:
         listed = ", ".join(str(n) for n in numbers) or "none"
         raise NotFoundError(
