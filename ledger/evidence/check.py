@@ -47,9 +47,10 @@ __all__ = [
 MANIFEST = MANIFEST_NAME
 CHECKPOINT = "checkpoint.txt"
 LOG_VKEY = "keys/log.vkey"
-EVENT_KEYS_DIR = "keys/event-signers"
+EVENT_KEYS_DIR = "keys/event-signers"  # <hex>.pem: the key sha256:<hex> (``keyid_of``)
 EVENTS = "events.jsonl"
 PROOFS = "proofs.jsonl"
+_KEYID_PREFIX = "sha256:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,22 +137,26 @@ def check_signed_parts(
 
 
 def _event_keyring(files: Mapping[str, bytes], report: _Report) -> Keyring:
-    """The bundle's event-signing keys: each ``<keyid>.pem`` must hold the key of that id."""
+    """The bundle's event-signing keys: each ``<hex>.pem`` must hold the key ``sha256:<hex>``.
+
+    The hex digits alone make a file name every file system accepts; ``sha256:<hex>.pem`` is
+    read too.
+    """
     keys = []
     prefix = f"{EVENT_KEYS_DIR}/"
     for name in sorted(files):
         if not name.startswith(prefix):
             continue
-        keyid = name.removeprefix(prefix).removesuffix(".pem")
-        if not name.endswith(".pem") or "/" in keyid:
-            report.add(name, f"is not a key file: {EVENT_KEYS_DIR} holds only <keyid>.pem")
+        stem = name.removeprefix(prefix).removesuffix(".pem")
+        if not name.endswith(".pem") or "/" in stem:
+            report.add(name, f"is not a key file: {EVENT_KEYS_DIR} holds only <hex keyid>.pem")
             continue
         try:
             key = public_key_from_pem(files[name])
         except (KeyStoreError, UnsupportedAlgorithm) as exc:
             report.add(name, f"is not an Ed25519 public key PEM: {exc}")
             continue
-        if keyid_of(key) != keyid:
+        if keyid_of(key) not in (f"{_KEYID_PREFIX}{stem}", stem):
             report.add(name, f"holds key {keyid_of(key)}, not the key its file name gives")
             continue
         keys.append(key)

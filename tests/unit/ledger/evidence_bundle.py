@@ -114,7 +114,8 @@ def bundle(
         **(documents or {}),
     }
     for signer in log.event_signers:
-        files[f"{EVENT_KEYS_DIR}/{signer.keyid}.pem"] = public_key_pem(signer.public_key)
+        path = f"{EVENT_KEYS_DIR}/{signer.keyid.removeprefix('sha256:')}.pem"
+        files[path] = public_key_pem(signer.public_key)
     return resign(files, log.event_signers[-1])
 
 

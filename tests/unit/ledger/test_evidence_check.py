@@ -90,7 +90,7 @@ def test_securesystemslib_verifies_the_manifest_and_every_event_with_the_bundle_
     keys = [
         SSlibKey.from_crypto(
             serialization.load_pem_public_key(data),
-            keyid=name.removeprefix(f"{EVENT_KEYS_DIR}/").removesuffix(".pem"),
+            keyid="sha256:" + name.removeprefix(f"{EVENT_KEYS_DIR}/").removesuffix(".pem"),
         )
         for name, data in files.items()
         if name.startswith(f"{EVENT_KEYS_DIR}/")
@@ -290,3 +290,31 @@ def test_garbage_in_every_file_is_reported_never_raised(files: dict[str, bytes])
 
     assert f"{MANIFEST}: the manifest does not end in a newline" in problems
     assert {p.split(":")[0] for p in problems} >= {MANIFEST, LOG_VKEY, CHECKPOINT, EVENTS}
+
+
+def test_an_event_key_file_must_hold_the_key_its_name_gives(
+    log: SyntheticLog, files: dict[str, bytes]
+) -> None:
+    genesis, successor = (s.keyid.removeprefix("sha256:") for s in log.event_signers)
+    swapped = {
+        **files,
+        f"{EVENT_KEYS_DIR}/{genesis}.pem": files[f"{EVENT_KEYS_DIR}/{successor}.pem"],
+        f"{EVENT_KEYS_DIR}/notes.txt": b"not a key\n",
+    }
+    prefixed = {
+        (
+            f"{EVENT_KEYS_DIR}/sha256:{genesis}.pem" if name.endswith(f"{genesis}.pem") else name
+        ): data
+        for name, data in files.items()
+    }
+
+    problems = problems_of(resign(swapped, log.event_signers[-1]))
+
+    assert problems[:2] == [
+        f"{EVENT_KEYS_DIR}/{genesis}.pem: holds key sha256:{successor}, not the key its file "
+        "name gives",
+        f"{EVENT_KEYS_DIR}/notes.txt: is not a key file: {EVENT_KEYS_DIR} holds only "
+        "<hex keyid>.pem",
+    ]
+    assert f"{EVENTS}: line 1 (leaf 0): signed with unregistered key sha256:{genesis}" in problems
+    assert problems_of(resign(prefixed, log.event_signers[-1])) == []
