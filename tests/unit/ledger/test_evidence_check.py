@@ -302,9 +302,7 @@ def test_an_event_key_file_must_hold_the_key_its_name_gives(
         f"{EVENT_KEYS_DIR}/notes.txt": b"not a key\n",
     }
     prefixed = {
-        (
-            f"{EVENT_KEYS_DIR}/sha256:{genesis}.pem" if name.endswith(f"{genesis}.pem") else name
-        ): data
+        name.replace(f"/{genesis}.pem", f"/sha256:{genesis}.pem"): data
         for name, data in files.items()
     }
 
