@@ -38,7 +38,12 @@ from api.exports.documents.regulatory_blocks import (
     validation_fairness,
     validation_quality,
 )
-from api.exports.documents.regulatory_evidence import inventory_answer, named
+from api.exports.documents.regulatory_evidence import (
+    inventory_answer,
+    named,
+    version_numbers,
+    version_of,
+)
 from projections.risk.register import risk_register
 
 __all__ = ["SECTION_HEADINGS", "render_annex_iv"]
@@ -100,13 +105,30 @@ def _general(context: BundleContext) -> str:
     return (
         item_list(facts)
         + "<h3>Versions</h3>"
-        + training_runs(context)
+        + item_list(
+            fact(f"v{number}: artifact {digest}, trained by {actor}", [leaf])
+            for number, digest, actor, leaf in _versions(context)
+        )
         + to_supply(
             "the provider's name and address; how the system interacts with hardware or software "
             "that is not part of it; the forms in which it is placed on the market; the hardware "
             "it runs on; instructions for use and a description of the user interface (1(b)-(h))"
         )
     )
+
+
+def _versions(context: BundleContext) -> list[tuple[int | None, str, str, int]]:
+    """Each trained version: number, artifact digest, developer, leaf."""
+    numbers = version_numbers(context)
+    return [
+        (
+            version_of(numbers, event),
+            str(event.state.get("artifact_digest", "")),
+            str(event.state.get("actor", "")),
+            event.leaf_index,
+        )
+        for event in named(context, "ModelVersion.Trained")
+    ]
 
 
 def _development(context: BundleContext) -> str:
