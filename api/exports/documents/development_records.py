@@ -157,8 +157,8 @@ def prediction_segments(context: BundleContext) -> str:
     summary = paragraph(
         f"{len(sealed)} prediction log segment(s) sealed, {total} prediction record(s) in all "
         f"{cite(event.leaf_index for event in sealed)}. The bundle's "
-        "<code>predictions.jsonl</code> is an extract of this log: each record with its inclusion proof against its segment's "
-        "sealed Merkle root, and each segment's leaf in the ledger."
+        "<code>predictions.jsonl</code> is an extract of this log: each record with its "
+        "inclusion proof against its segment's sealed Merkle root, and each segment's leaf."
     )
     headers = ["environment", "segment", "records", "period", "Merkle root", "leaf"]
     return summary + table(headers, rows, "no prediction log segment sealed")
