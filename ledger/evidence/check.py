@@ -117,6 +117,8 @@ def check_signed_parts(
     ``files`` maps every file's relative path (``/`` separators) to its bytes, the manifest
     included. With ``trusted_vkey`` the checkpoint must be signed by that log key, whatever
     ``keys/log.vkey`` says; without it, the bundle's own log key is taken on trust.
+    ``events`` are the events with no problem of their own, proven in the verified checkpoint
+    (none without one); a problem of the manifest or of another file does not withhold them.
     """
     report = _Report()
     keyring = _event_keyring(files, report)

@@ -316,3 +316,34 @@ def test_an_event_key_file_must_hold_the_key_its_name_gives(
     ]
     assert f"{EVENTS}: line 1 (leaf 0): signed with unregistered key sha256:{genesis}" in problems
     assert problems_of(resign(prefixed, log.event_signers[-1])) == []
+
+
+def test_the_names_of_the_signed_parts_are_the_bundle_layouts() -> None:
+    from api.exports import layout
+
+    assert (MANIFEST, CHECKPOINT, LOG_VKEY, EVENT_KEYS_DIR, EVENTS, PROOFS) == (
+        layout.MANIFEST,
+        layout.CHECKPOINT,
+        layout.LOG_VKEY,
+        layout.EVENT_KEYS_DIR,
+        layout.EVENTS,
+        layout.PROOFS,
+    )
+
+
+def test_event_lines_out_of_order_or_beyond_the_checkpoint_are_problems(
+    log: SyntheticLog, files: dict[str, bytes]
+) -> None:
+    lines = files[EVENTS].splitlines(keepends=True)
+    proofs = files[PROOFS].splitlines(keepends=True)
+    lines[1], lines[2] = lines[2], lines[1]  # leaves 3, 2
+    proofs[1], proofs[2] = proofs[2], proofs[1]
+    swapped = {**files, EVENTS: b"".join(lines), PROOFS: b"".join(proofs)}
+    early = bundle(log, log.leaves_of({A, C}), checkpoint=log.checkpoint(10))
+
+    problems = problems_of(resign(swapped, log.event_signers[-1]))
+
+    assert problems[0] == f"{EVENTS}: line 3 (leaf 2): leaf 2 does not come after leaf 3"
+    assert f"{EVENTS}: line 8 (leaf 10): leaf 10 is outside the checkpoint's 10" in problems_of(
+        early
+    )
