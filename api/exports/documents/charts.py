@@ -16,7 +16,7 @@ _WIDTH = 640
 _BAR = 18
 _GAP = 6
 _LABEL = 260
-_TOP = 28
+_TOP = 40
 
 
 def number(value: float, digits: int = 4) -> str:
