@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from api import (
     artifact_commands,
     commands,
+    export_commands,
     log_commands,
     read_commands,
     registry_cli,
@@ -182,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     token_commands.register(add)
     registry_cli.register(add)
     artifact_commands.register(add)
+    export_commands.register(add, commands_)
     serve.register(add)
     scoring_commands.register(add)
     return parser

@@ -66,7 +66,13 @@ def demo(settings: Settings, arguments: argparse.Namespace) -> int:
         f"demo done in {time.monotonic() - started:.0f} s: {len(report.lines)} steps, "
         f"{len(report.refusals)} refusal(s) recorded; now verifying"
     )
-    return verify(settings, arguments)
+    status = verify(settings, arguments)
+    if status != EXIT_OK:
+        return status
+    # Imported here: api.export_commands imports this module's exit statuses.
+    from api.export_commands import export_demo_bundle
+
+    return export_demo_bundle(settings, quiet=bool(getattr(arguments, "json", False)))
 
 
 def _demo_data(settings: Settings, arguments: argparse.Namespace) -> int:

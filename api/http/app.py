@@ -23,6 +23,7 @@ from api.http.routes import (
     artifacts,
     auditor,
     commands,
+    exports,
     ledger,
     ops,
     resources,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, opened: Ledger | None = None) -> FastAPI:
         scoring.router,
         auditor.router,
         resources.router,
+        exports.router,
     ]:
         document_roles(router)
         app.include_router(router, prefix="/v1")
