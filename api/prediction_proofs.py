@@ -22,7 +22,7 @@ from uuid import UUID
 from adapters.prediction_log.proofs import record_inclusion
 from adapters.prediction_log.records import encode_record
 from api.composition import Ledger, log_vkey
-from api.serving import prediction_directory
+from api.prediction_files import prediction_directory
 from domain.aggregates.prediction_log import PredictionLog
 from ledger.errors import VerificationError
 from ledger.merkle import leaf_hash, verify_inclusion

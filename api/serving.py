@@ -39,6 +39,7 @@ from adapters.prediction_log.log import PredictionLog, SealedSegment
 from adapters.prediction_log.lookup import find_record
 from adapters.scoring.compiled import CompiledModel
 from adapters.tables.schema import TableSchema
+from api.prediction_files import prediction_directory
 from domain.aggregates.dataset import Dataset
 from domain.application import GovernanceApplication
 from domain.errors import ArtifactError, InvalidArgumentError, NotFoundError
@@ -57,11 +58,6 @@ class Prediction:
     id: str
     score: float
     decision: int
-
-
-def prediction_directory(home: Path, version_id: UUID, environment: str, kind: str) -> Path:
-    """Where the segments of one version's predictions (or feedback) in one environment live."""
-    return home / "predictions" / str(version_id) / environment / kind
 
 
 class ScoringService:

@@ -23,7 +23,7 @@ from adapters.prediction_log.proofs import check_sealed_segment
 from api.composition import Ledger
 from api.exports.context import BundleContext
 from api.exports.predictions_lines import SEALED, BundledSegment, bundled_segments, encode_line
-from api.serving import prediction_directory
+from api.prediction_files import prediction_directory
 from domain.errors import ArtifactError, InvalidArgumentError
 from ledger.encoding.canonical import canonical_json
 from ledger.errors import VerificationError
