@@ -159,4 +159,7 @@ def verify_bundle(arguments: argparse.Namespace) -> int:
         print(f"bundle NOT intact: {len(report.problems)} problem(s)")
         for problem in report.problems:
             print(f"  {problem.file}: {problem.detail}")
+    if not arguments.json:
+        for warning in report.warnings:
+            print(f"  warning: {warning}")
     return EXIT_OK if report.intact else EXIT_INTEGRITY

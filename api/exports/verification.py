@@ -18,6 +18,7 @@ from api.exports.bundle import documents, readme
 from api.exports.context import BundleContext, project_events
 from api.exports.predictions import check_predictions
 from ledger.evidence.check import BundleProblem, SignedParts, check_signed_parts
+from ledger.keys.history import EVENT_KEY_ROTATED, parse_rotation
 
 __all__ = ["BundleReport", "verify_files"]
 
@@ -35,6 +36,7 @@ class BundleReport:
     events: int = 0
     files: int = 0
     manifest_keyid: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -52,6 +54,7 @@ class BundleReport:
             "files": self.files,
             "manifest_keyid": self.manifest_keyid,
             "problems": [{"file": p.file, "detail": p.detail} for p in self.problems],
+            "warnings": self.warnings,
         }
 
 
@@ -68,6 +71,7 @@ def verify_files(files: dict[str, bytes], *, trusted_vkey: str | None = None) ->
     report.size = parts.checkpoint.size
     report.root = base64.b64encode(parts.checkpoint.root).decode("ascii")
     report.events = len(parts.events)
+    _judge_manifest_key(parts, report)
     if report.model is None or parts.problems:
         # Documents rebuilt from a partial set of events would differ everywhere: the
         # signed parts' problems say what to look at first.
@@ -79,6 +83,26 @@ def verify_files(files: dict[str, bytes], *, trusted_vkey: str | None = None) ->
     for problem in check_predictions(files.get(layout.PREDICTIONS, b""), context):
         report.problems.append(BundleProblem(layout.PREDICTIONS, problem))
     return report
+
+
+def _judge_manifest_key(parts: SignedParts, report: BundleReport) -> None:
+    """The manifest's key should be one the bundle's key history brought in by the cut.
+
+    Not a failure when it is not: an export cut at an older checkpoint is signed by the key in
+    force when it is made, whose rotation lies beyond the cut. Every other file is checked on its
+    own (events and proofs by their signatures, documents rebuilt from the events), so the
+    manifest's key adds assurance rather than carrying it; the warning says what to compare.
+    """
+    history = {event.payload.keyid for event in parts.events if event.leaf_index == 0}
+    for event in parts.events:
+        if event.payload.topic == EVENT_KEY_ROTATED:
+            history.add(parse_rotation(event.payload.topic, event.payload.state).incoming_keyid)
+    if report.manifest_keyid not in history:
+        report.warnings.append(
+            f"the manifest is signed by {report.manifest_keyid}, which the bundle's key history "
+            "does not bring in by the cut (a key rotated in later?): compare it with the event "
+            "keys the ledger's operator publishes"
+        )
 
 
 def _subject(subject: dict[str, Any], report: BundleReport) -> tuple[str | None, int | None]:
