@@ -29,6 +29,7 @@ from api.http.app import create_app
 from api.settings import Settings
 from tests.e2e.conftest import Cli, assert_one_line_error
 from tests.integration.test_http_reads import issue_token
+from tests.official_schemas import validate_model_card, validate_openlineage, validate_prov
 
 MODEL = "credit-risk"
 
@@ -103,6 +104,16 @@ def test_the_demo_bundle_verifies_offline(demo: Cli, bundle: Path) -> None:
         assert files.get(name), f"{name} is missing or empty"
     assert report["events"] == len(files[layout.EVENTS].splitlines())
     assert report["log"]["size"] > report["events"] > 50
+
+
+def test_the_standard_formats_validate_against_the_official_schemas(bundle: Path) -> None:
+    events = validate_openlineage((bundle / layout.OPENLINEAGE).read_bytes())
+    assert {e["job"]["name"].partition("/")[0] for e in events} >= {"train", "validate"}
+    document = validate_prov((bundle / layout.PROV).read_bytes())
+    assert "wasGeneratedBy(govledger:models/credit-risk@1" in document.get_provn()
+    card = validate_model_card((bundle / layout.MODEL_CARD).read_bytes())
+    slices = {m["slice"] for m in card["quantitative_analysis"]["performance_metrics"]}
+    assert {"overall", "age_band=under_25"} <= slices
 
 
 def test_securesystemslib_verifies_manifest_and_events_with_only_the_bundles_keys(

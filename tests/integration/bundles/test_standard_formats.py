@@ -6,58 +6,21 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from prov.model import ProvDocument
-from referencing import Registry, Resource
 
 from api.composition import Ledger
 from api.exports.assemble import gather
 from api.exports.context import BundleContext
 from api.exports.documents.model_card import render_model_card
 from api.exports.documents.openlineage import RUN_EVENT_SCHEMA_URL, render_openlineage
-from api.exports.documents.openlineage_facets import EVIDENCE_FACET, EVIDENCE_FACET_SCHEMA
+from api.exports.documents.openlineage_facets import EVIDENCE_FACET
 from api.exports.documents.prov import render_prov
 from ledger.encoding.canonical import canonical_json
-
-SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "schemas"
-
-
-def _load(relative: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((SCHEMAS / relative).read_text())
-    return loaded
-
-
-def _openlineage_registry() -> Registry:
-    """OpenLineage.json, its facets and our custom facet's schema, by their $id."""
-    schemas = [_load("openlineage/OpenLineage.json"), EVIDENCE_FACET_SCHEMA]
-    schemas += [json.loads(p.read_text()) for p in sorted(SCHEMAS.glob("openlineage/facets/*"))]
-    return Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in schemas
-    )
-
-
-REGISTRY = _openlineage_registry()
-
-
-def _check(schema_url: str, instance: Any) -> None:
-    """Validate ``instance`` against the schema ``schema_url`` points at, resolved locally."""
-    validator = jsonschema.Draft202012Validator(
-        {"$ref": schema_url},
-        registry=REGISTRY,
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
-    validator.validate(instance)
-
-
-def _facets(event: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [*event["run"].get("facets", {}).values(), *event["job"].get("facets", {}).values()]
-    for dataset in [*event.get("inputs", []), *event.get("outputs", [])]:
-        found += [*dataset.get("facets", {}).values(), *dataset.get("outputFacets", {}).values()]
-    return found
+from tests.official_schemas import check_against, facets_of, load_schema
 
 
 def _lines(context: BundleContext) -> list[dict[str, Any]]:
@@ -83,9 +46,9 @@ def test_openlineage_events_and_their_facets_validate_against_the_official_schem
         assert line == canonical_json(json.loads(line))
         event = json.loads(line)
         assert event["schemaURL"] == RUN_EVENT_SCHEMA_URL
-        _check("https://openlineage.io/spec/2-0-2/OpenLineage.json", event)
-        for facet in _facets(event):
-            _check(facet["_schemaURL"], facet)
+        check_against("https://openlineage.io/spec/2-0-2/OpenLineage.json", event)
+        for facet in facets_of(event):
+            check_against(facet["_schemaURL"], facet)
             checked.add(facet["_schemaURL"].rpartition("/")[2])
     assert checked == {
         "DatasetVersionDatasetFacet",
@@ -151,7 +114,7 @@ def test_openlineage_names_datasets_as_the_lineage_read_model_and_cites_leaves(
     carried = {event.leaf_index for event in demo_context.events}
     for event in events:
         cited = event["run"]["facets"][EVIDENCE_FACET]
-        _check(cited["_schemaURL"], cited)
+        check_against(cited["_schemaURL"], cited)
         assert cited["leaves"]
         assert set(cited["leaves"]) <= carried
 
@@ -161,7 +124,7 @@ def test_prov_loads_with_the_prov_package_and_validates_against_prov_json_schema
 ) -> None:
     content = render_prov(demo_context)
     body = json.loads(content)
-    jsonschema.Draft4Validator(_load("prov/prov-json.schema.json")).validate(body)
+    jsonschema.Draft4Validator(load_schema("prov/prov-json.schema.json")).validate(body)
     document = ProvDocument.deserialize(content=content.decode(), format="json")
     provn = document.get_provn()
     assert (
@@ -183,7 +146,7 @@ def test_prov_loads_with_the_prov_package_and_validates_against_prov_json_schema
 
 def test_model_card_validates_and_reports_metrics_by_group(demo_context: BundleContext) -> None:
     card = json.loads(render_model_card(demo_context))
-    schema = _load("model_card_toolkit/model_card.schema.v0.0.2.json")
+    schema = load_schema("model_card_toolkit/model_card.schema.v0.0.2.json")
     jsonschema.Draft7Validator(
         schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
     ).validate(card)
@@ -205,9 +168,9 @@ def test_one_version_documents_are_valid_and_about_that_version(
     version_context: BundleContext,
 ) -> None:
     card = json.loads(render_model_card(version_context))
-    jsonschema.Draft7Validator(_load("model_card_toolkit/model_card.schema.v0.0.2.json")).validate(
-        card
-    )
+    jsonschema.Draft7Validator(
+        load_schema("model_card_toolkit/model_card.schema.v0.0.2.json")
+    ).validate(card)
     assert card["model_details"]["version"]["name"] == "2"
     assert "Bias mitigated" in card["model_details"]["version"]["diff"]
     names = [e["name"] for e in card["considerations"]["ethical_considerations"]]
@@ -216,9 +179,9 @@ def test_one_version_documents_are_valid_and_about_that_version(
     assert b"credit-risk@2" in lineage
     assert b"credit-risk@3" not in lineage
     for line in lineage.splitlines():
-        _check("https://openlineage.io/spec/2-0-2/OpenLineage.json", json.loads(line))
+        check_against("https://openlineage.io/spec/2-0-2/OpenLineage.json", json.loads(line))
     prov = render_prov(version_context)
-    jsonschema.Draft4Validator(_load("prov/prov-json.schema.json")).validate(json.loads(prov))
+    jsonschema.Draft4Validator(load_schema("prov/prov-json.schema.json")).validate(json.loads(prov))
     ProvDocument.deserialize(content=prov.decode(), format="json")
 
 
