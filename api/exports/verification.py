@@ -3,8 +3,9 @@
 No database, no network, no key but the bundle's own (and the log key the caller pins). The
 signed parts (manifest, checkpoint, events, proofs) are checked by ``ledger.evidence``; then the
 verified events are projected alone, every document is rebuilt and compared byte for byte, the
-README likewise, and the prediction extract's proofs are checked against the segment roots the
-signed events commit to. Every problem names the file it is found in.
+README likewise, every responsible person's signature is checked again against their registered
+key, and the prediction extract's proofs are checked against the segment roots the signed events
+commit to. Every problem names the file it is found in.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from api.exports import layout
 from api.exports.bundle import documents, readme
 from api.exports.context import BundleContext, project_events
+from api.exports.personal_signatures import signed_decisions
 from api.exports.predictions import check_predictions
 from ledger.evidence.check import BundleProblem, SignedParts, check_signed_parts
 from ledger.keys.history import EVENT_KEY_ROTATED, parse_rotation
@@ -79,7 +81,16 @@ def verify_files(files: dict[str, bytes], *, trusted_vkey: str | None = None) ->
     context = _context(parts, report.model, report.version, report)
     if context is None:
         return report
-    _compare_documents(files, context, parts, report)
+    _compare_documents(files, context, report)
+    for decision in signed_decisions(context):
+        if not decision.verified:
+            report.problems.append(
+                BundleProblem(
+                    layout.EVENTS,
+                    f"leaf {decision.leaf_index}: {decision.signer}'s personal signature of "
+                    f"{decision.action}: {decision.status}",
+                )
+            )
     for problem in check_predictions(files.get(layout.PREDICTIONS, b""), context):
         report.problems.append(BundleProblem(layout.PREDICTIONS, problem))
     return report
@@ -139,7 +150,7 @@ def _context(
 
 
 def _compare_documents(
-    files: dict[str, bytes], context: BundleContext, parts: SignedParts, report: BundleReport
+    files: dict[str, bytes], context: BundleContext, report: BundleReport
 ) -> None:
     try:
         expected = documents(context)

@@ -33,8 +33,9 @@ body{font-family:Georgia,'Times New Roman',serif;max-width:60rem;margin:2rem aut
 color:#111;line-height:1.4}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:1px solid #999;
 margin-top:2rem}h3{font-size:1.05rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.9rem}
-th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;table-layout:fixed;margin:.5rem 0;font-size:.9rem}
+th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#eee}.cite{color:#555;font-size:.8rem;white-space:nowrap}
 .supply{border-left:4px solid #c60;background:#fff4e5;padding:.3rem .6rem}
 .meta{color:#333;font-size:.9rem}code{font-size:.85rem;word-break:break-all}

@@ -12,11 +12,11 @@ from api.exports.documents.html_page import cite, fact, paragraph, table, text
 from api.exports.documents.regulatory_evidence import (
     deployment_answer,
     named,
-    signatures,
     timeline_rows,
     version_numbers,
     version_of,
 )
+from api.exports.personal_signatures import signed_decisions
 
 __all__ = [
     "change_log",
@@ -51,30 +51,23 @@ def _version_cell(numbers: dict[str, int], event: BundleEvent) -> str:
 
 
 def signed_reports(context: BundleContext) -> str:
-    """Validation conclusions, approvals and risk acceptances: who signed, when, with which key,
-    and the personal signature's status as the ledger verified it when recording."""
+    """Validation conclusions, approvals, rejections, revocations and risk acceptances: who
+    signed, when, with which key, and their personal signature checked again from the bundle's
+    events (the statement rebuilt, the signer's registered key)."""
     numbers = version_numbers(context)
-    verified = signatures(context)
+    events = {event.leaf_index: event for event in named(context, *_SIGNED)}
     rows = []
-    for event in named(context, *_SIGNED):
-        state = event.state
-        signature = verified.get(event.leaf_index)
-        if signature is not None:
-            status = str(signature.get("status", ""))
-        elif state.get("signature"):
-            status = "signature recorded (not reported by the decision read side)"
-        else:
-            status = "no personal signature recorded"
-        outcome = state.get("outcome") or event.name.partition(".")[2]
+    for decision in signed_decisions(context):
+        event = events[decision.leaf_index]
         rows.append(
             [
                 _version_cell(numbers, event),
-                text(outcome),
-                text(state.get("actor")),
-                text(state.get("signed_at") or event.recorded_at),
-                f"<code>{text(state.get('keyid', ''))}</code>",
-                text(status),
-                text(state.get("evidence_digests", [])),
+                text(f"{decision.action}: {decision.outcome}"),
+                text(decision.signer),
+                text(decision.signed_at),
+                f"<code>{text(decision.keyid)}</code>",
+                text(decision.status),
+                text(event.state.get("evidence_digests", [])),
                 cite([event.leaf_index]),
             ]
         )

@@ -21,7 +21,6 @@ __all__ = [
     "inventory_answer",
     "named",
     "principals",
-    "signatures",
     "timeline_rows",
     "version_numbers",
     "version_of",
@@ -79,19 +78,6 @@ def inventory_answer(context: BundleContext) -> dict[str, Any]:
 def deployment_answer(context: BundleContext) -> dict[str, Any]:
     """The model's deployments and deployment history at the cut."""
     return deployments(context.view, context.as_of, context.model)
-
-
-def signatures(context: BundleContext) -> dict[int, dict[str, Any]]:
-    """Leaf -> personal signature (signer, keyid, signed_at, status) of the signed statements
-    the ``why`` answer reports (validation conclusions, approvals, risk acceptances)."""
-    found: dict[int, dict[str, Any]] = {}
-    for version in why_answer(context)["versions"]:
-        for statement in version["statements"]:
-            signature = statement.get("signature")
-            if signature:
-                for leaf in statement["sources"]:
-                    found[int(leaf)] = signature
-    return found
 
 
 def principals(context: BundleContext) -> list[Principal]:
