@@ -11,15 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.persistence import (
-    DatetimeAsISO,
-    DecimalAsStr,
-    JSONTranscoder,
-    StoredEvent,
-    UUIDAsHex,
-)
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
 from ledger.keys.history import is_keys_aggregate
 from ledger.store.mapper import SignedEventMapper
@@ -52,7 +45,7 @@ class BundleEvent:
 
     @property
     def name(self) -> str:
-        """The event's class name, e.g. ``ModelVersion.Approved``... as the topic spells it."""
+        """The event's class name as its topic spells it, e.g. ``ModelVersion.Trained``."""
         return self.payload.topic.partition(":")[2]
 
     @property
@@ -146,8 +139,3 @@ def _skip_to(read_side: InMemoryReadSide, leaf_index: int) -> None:
     nothing, and a time resolves past them by the running maximum of the carried ones."""
     while read_side.size() < leaf_index:
         read_side.at(Position(read_side.size(), ""))
-
-
-def stored_event(payload: EventPayload, envelope: bytes) -> StoredEvent:
-    """The stored row of a bundle event (what ``open_event`` reads)."""
-    return StoredEvent(UUID(payload.aggregate_id), payload.version, payload.topic, envelope)
