@@ -104,6 +104,9 @@ import (
 )
 
 func main() {
+    if len(os.Args) != 2 {
+        log.Fatal("usage: go run . /path/to/the/bundle/folder")
+    }
     bundle := os.Args[1] // the bundle folder
     vkey, err := os.ReadFile(filepath.Join(bundle, "keys", "log.vkey"))
     check(err)
