@@ -21,6 +21,9 @@ from domain.rules.roles import Role
 from tests.integration.http_client import ApiClient, api_client, principal_of
 from tests.unit.fakes import topics
 
+READING_POSTS = frozenset({"/v1/exports"})
+"""POSTs that only read: an export answers a bundle and appends nothing to the log."""
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -110,7 +113,16 @@ class AuthorizationMatrix:
     def test_the_auditor_reads_everything_and_writes_nothing(self, api: ApiClient) -> None:
         for endpoint in v1_endpoints(api):
             admitted = Role.AUDITOR in (endpoint.roles or ())
-            assert admitted == (endpoint.method == "GET"), endpoint
+            reads = endpoint.method == "GET" or endpoint.template in READING_POSTS
+            assert admitted == reads, endpoint
+
+    def test_an_export_appends_nothing_to_the_log(self, api: ApiClient, ledger: Ledger) -> None:
+        before = topics(ledger.application)
+        answer = api.client.post(
+            "/v1/exports", headers=api.headers(Role.AUDITOR), json={"model": "no-such-model"}
+        )
+        assert answer.status_code == 404, answer.text
+        assert topics(ledger.application) == before
 
     def test_a_scoring_client_may_only_predict_and_send_feedback(self, api: ApiClient) -> None:
         scoring = {e.template for e in v1_endpoints(api) if Role.SCORING_CLIENT in (e.roles or ())}
