@@ -17,7 +17,8 @@ from pathlib import Path
 
 from api.commands import EXIT_INTEGRITY, EXIT_OK
 from api.composition import open_ledger
-from api.errors import ConfigurationError
+from api.errors import ConfigurationError, InputFileError
+from api.exports import layout
 from api.exports.archive import read_bundle, tar_gz, write_folder
 from api.exports.assemble import gather
 from api.exports.bundle import bundle_files
@@ -143,7 +144,13 @@ def verify_bundle(arguments: argparse.Namespace) -> int:
     """Check a bundle with no database: print what it is and every problem, by file."""
 
     trusted = read_text(arguments.vkey).strip() if arguments.vkey else None
-    report = verify_files(read_bundle(arguments.bundle), trusted_vkey=trusted)
+    files = read_bundle(arguments.bundle)
+    if not files.keys() & {layout.MANIFEST, layout.CHECKPOINT, layout.EVENTS}:
+        raise InputFileError(
+            f"{arguments.bundle} is not an evidence bundle: it holds none of {layout.MANIFEST}, "
+            f"{layout.CHECKPOINT}, {layout.EVENTS} (write one with `govledger export`)"
+        )
+    report = verify_files(files, trusted_vkey=trusted)
     if arguments.json:
         print(json.dumps(report.to_json(), indent=2))
     elif report.intact:

@@ -240,6 +240,9 @@ def test_bad_requests_get_one_line_and_write_nothing(demo: Cli, bundle: Path) ->
     assert not missing.exists()
     assert_one_line_error(demo.run("export", "--model", MODEL, "--out", str(bundle)), "not empty")
     assert_one_line_error(demo.run("verify-bundle", str(missing)), "no such bundle")
+    empty = demo.cwd / f"empty-{uuid.uuid4().hex[:6]}"
+    empty.mkdir()
+    assert_one_line_error(demo.run("verify-bundle", str(empty)), "not an evidence bundle")
     wrong_key = demo.cwd / "wrong.vkey"
     wrong_key.write_text(
         "example.com/other+0badc0de+AYFlWdQdROPfu9rm2VfoDU6sk9g3TT6FJleB0PAdsCEm\n"
