@@ -41,7 +41,9 @@ def subject_version(context: BundleContext) -> tuple[int | None, str]:
     if numbers:
         return max(numbers), f"the version live in production at the cut ({context.cut_at})"
     trained = [int(e.state["number"]) for e in context.events if e.name == "ModelVersion.Trained"]
-    return (max(trained) if trained else None), "the latest version (none is live in production)"
+    if trained:
+        return max(trained), "the latest version (none is live in production)"
+    return None, "no version was trained by the cut"
 
 
 class _Card:
@@ -53,6 +55,15 @@ class _Card:
         found = [e for e in trained if int(e.state["number"]) == self.number]
         self.version_id = found[0].payload.aggregate_id if found else ""
         self.trained = self._cite(found[0]) if found else {}
+
+    def _subject(self) -> str:
+        if self.number is None:
+            return f"This card describes {self.context.model}: {self.why}"
+        return f"This card describes version {self.number} of {self.context.model}, {self.why}"
+
+    def _reference(self) -> str:
+        version = "" if self.number is None else f"@{self.number}"
+        return f"govledger://models/{self.context.model}{version}"
 
     def _events(self, name: str, aggregate: str | None = None) -> list[BundleEvent]:
         return [
@@ -105,14 +116,13 @@ class _Card:
             "name": self.context.model,
             "overview": f"{model.get('purpose', _SUPPLY + 'purpose')}{leaf}",
             "documentation": (
-                f"This card describes version {self.number} of {self.context.model}, "
-                f"{self.why}. Risk tier {model.get('risk_tier', 'unknown')}{leaf}. Every fact "
-                f"cites the ledger leaf (log {self.context.origin}) it comes from."
+                f"{self._subject()}. Risk tier {model.get('risk_tier', 'unknown')}{leaf}. Every "
+                f"fact cites the ledger leaf (log {self.context.origin}) it comes from."
             ),
             "owners": [{"name": owner, "contact": _SUPPLY + "contact of " + owner}],
             "version": version,
             "licenses": [{"custom_text": _SUPPLY + "the model's licence"}],
-            "references": [{"reference": f"govledger://models/{self.context.model}@{self.number}"}],
+            "references": [{"reference": self._reference()}],
             "citations": [
                 {"style": "govledger leaf", "citation": f"{name} [leaf {index}]"}
                 for index, name in sorted(self.cited.items())
