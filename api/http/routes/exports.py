@@ -6,6 +6,7 @@ ledger state and checkpoint; ``govledger verify-bundle`` checks it offline.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
@@ -21,6 +22,8 @@ from api.http.services import Services, services
 __all__ = ["router"]
 
 router = APIRouter(tags=["auditor"])
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class ExportRequest(BaseModel):
@@ -51,9 +54,9 @@ def export_bundle(
     evidence = gather(found.ledger, request.model, request.version, request.as_of)
     files = bundle_files(evidence, extract_predictions(found.ledger, evidence.context))
     context = evidence.context
-    name = f"{context.model}-{context.checkpoint.size}" + (
-        f"-v{context.version}" if context.version is not None else ""
-    )
+    version = f"-v{context.version}" if context.version is not None else ""
+    # A model's name may hold characters a header or a folder name must not: keep the safe ones.
+    name = _UNSAFE.sub("_", f"{context.model}-{context.checkpoint.size}{version}")
     return Response(
         tar_gz(files, name),
         media_type="application/gzip",
