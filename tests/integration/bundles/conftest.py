@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +48,11 @@ def demo_evidence(demo_ledger: Ledger) -> Evidence:
 def demo_context(demo_evidence: Evidence) -> BundleContext:
     """What every document of the demo's credit-risk bundle is built from."""
     return demo_evidence.context
+
+
+def copy_of(demo: Cli, folder: Path) -> Cli:
+    """A copy of the demo's home and SQLite database in ``folder``, for a test that writes."""
+    shutil.copytree(demo.cwd, folder)
+    assert demo.database_url is not None
+    url = demo.database_url.replace(str(demo.cwd), str(folder))
+    return Cli(cwd=folder, home=folder / "home", database_url=url)

@@ -3,24 +3,20 @@ verifies, with valid standard files that say there is no version, and its event 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from api.exports import layout
 from api.exports.archive import read_bundle
 from api.exports.verification import verify_files
 from tests.e2e.conftest import Cli
+from tests.integration.bundles.conftest import copy_of
 from tests.official_schemas import validate_model_card, validate_prov
 
 
 def test_a_registered_model_without_versions_exports_a_bundle_that_verifies(
     demo_cli: Cli, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "copy"
-    shutil.copytree(demo_cli.cwd, folder)
-    assert demo_cli.database_url is not None
-    url = demo_cli.database_url.replace(str(demo_cli.cwd), str(folder))
-    cli = Cli(cwd=folder, home=folder / "home", database_url=url)
+    cli = copy_of(demo_cli, tmp_path / "copy")
     cli.ok(
         "register-model",
         "--actor",

@@ -5,7 +5,6 @@ pinned log key, and archives built to escape the folder they are read into."""
 from __future__ import annotations
 
 import io
-import shutil
 import tarfile
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from api.settings import Settings
 from ledger.evidence.statement import manifest_bytes
 from ledger.keys.ed25519 import Signer, public_key_pem
 from tests.e2e.conftest import Cli
+from tests.integration.bundles.conftest import copy_of
 
 MODEL = "credit-risk"
 
@@ -88,11 +88,9 @@ def test_a_pinned_log_key_must_be_the_bundles(files: dict[str, bytes]) -> None:
 def test_a_key_rotated_after_the_cut_signs_a_bundle_that_verifies_with_a_warning(
     demo_cli: Cli, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "copy"
-    shutil.copytree(demo_cli.cwd, folder)
-    assert demo_cli.database_url is not None
-    url = demo_cli.database_url.replace(str(demo_cli.cwd), str(folder))
-    cli = Cli(cwd=folder, home=folder / "home", database_url=url)
+    cli = copy_of(demo_cli, tmp_path / "copy")
+    url = cli.database_url
+    assert url is not None
     ledger = open_ledger(Settings(database_url=url, home=cli.home))
     try:
         cut = gather(ledger, MODEL, None, None).context.as_of
